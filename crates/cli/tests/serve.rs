@@ -1,0 +1,307 @@
+//! The real `mianshi` binary as a process: crash safety under `kill -9`, the seed's log files,
+//! and the API docs page rendered by headless Chromium with the network cut off.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `mianshi serve` on port 0 and waits for the line that names its address.
+fn serve(dir: &Path) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mianshi"))
+        .args(["serve", "--port", "0", "--host", "127.0.0.1"])
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.join("mianshi.db").display()))
+        .arg("--log-dir")
+        .arg(dir.join("logs"))
+        .env_remove("MIANSHI_DATABASE_URL")
+        .env("MIANSHI_LOG_LEVEL", "info")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mianshi");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines
+        .next()
+        .expect("server printed nothing")
+        .expect("read server output");
+    let base = line
+        .strip_prefix("mianshi listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .to_owned();
+    Running { child, base }
+}
+
+/// A synchronous HTTP client, so these process-level tests need no async test harness.
+struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl Http {
+    fn new() -> Self {
+        Self {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn send(&self, method: Method, url: &str, body: Option<Value>) -> (u16, Value) {
+        self.runtime.block_on(async {
+            let mut request = self.client.request(method, url);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        })
+    }
+}
+
+#[test]
+fn kill_9_after_a_status_change_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = Http::new();
+    let mut expected: Vec<(String, &str)> = Vec::new();
+    let cycle = ["in_progress", "paused", "in_progress", "completed"];
+    for (round, target) in cycle.iter().enumerate() {
+        let server = serve(dir.path());
+        // Everything acknowledged before earlier crashes is still there.
+        for (id, status) in &expected {
+            let (code, body) = http.send(
+                Method::GET,
+                &format!("{}/api/interview/session/{id}", server.base),
+                None,
+            );
+            assert_eq!(code, 200, "round {round}: {body}");
+            assert_eq!(body["status"], *status, "round {round}");
+        }
+        let (code, created) = http.send(
+            Method::POST,
+            &format!("{}/api/interview/start", server.base),
+            Some(json!({"user_id": format!("crash-{round}"), "metadata": {"position": "前端工程师"}})),
+        );
+        assert_eq!(code, 201);
+        let new_id = created["session_id"].as_str().unwrap().to_owned();
+        expected.push((new_id, "created"));
+        // Move the first session one more step, then die without warning.
+        let first = expected[0].0.clone();
+        let (code, body) = http.send(
+            Method::PUT,
+            &format!("{}/api/interview/session/{first}/status", server.base),
+            Some(json!({ "status": target })),
+        );
+        assert_eq!(code, 200, "{body}");
+        expected[0].1 = target;
+        drop(server); // SIGKILL
+    }
+    let server = serve(dir.path());
+    let (code, list) = http.send(
+        Method::GET,
+        &format!("{}/api/interview/sessions?limit=50", server.base),
+        None,
+    );
+    assert_eq!(code, 200);
+    assert_eq!(list["total"], expected.len());
+    let (_, first) = http.send(
+        Method::GET,
+        &format!("{}/api/interview/session/{}", server.base, expected[0].0),
+        None,
+    );
+    assert_eq!(first["status"], "completed");
+    assert!(first["ended_at"].is_string());
+    assert_eq!(first["metadata"]["position"], "前端工程师");
+}
+
+#[test]
+fn logs_go_to_the_seed_named_daily_files_with_request_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = Http::new();
+    let server = serve(dir.path());
+    let (code, _) = http.send(
+        Method::POST,
+        &format!("{}/api/interview/start", server.base),
+        Some(json!({"user_id": "logged"})),
+    );
+    assert_eq!(code, 201);
+    let log_dir = dir.path().join("logs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (all, errors) = loop {
+        let names: Vec<String> = std::fs::read_dir(&log_dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let find = |prefix: &str| {
+            names
+                .iter()
+                .find(|n| n.starts_with(prefix) && is_dated_log(n, prefix))
+                .map(|n| log_dir.join(n))
+        };
+        if let (Some(all), Some(errors)) = (find("ai_interview_"), find("error_")) {
+            let text = std::fs::read_to_string(&all).unwrap_or_default();
+            if text.contains("session created") {
+                break (text, errors);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "log files not written: {names:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let line = all.lines().find(|l| l.contains("session created")).unwrap();
+    assert!(line.contains("request{id="), "no request id on: {line}");
+    assert!(!std::fs::read_to_string(errors)
+        .unwrap()
+        .contains("session created"));
+}
+
+fn is_dated_log(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(".log"))
+        .is_some_and(|day| day.len() == 8 && day.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn chromium() -> PathBuf {
+    if let Some(path) = std::env::var_os("MIANSHI_CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    for candidate in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ] {
+        if Path::new(candidate).exists() {
+            return PathBuf::from(candidate);
+        }
+    }
+    panic!("headless Chromium is needed for this test: `apt-get install chromium` (scripts/test.sh does it) or set MIANSHI_CHROMIUM");
+}
+
+#[test]
+fn docs_page_renders_offline_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // The network is cut off: every host but loopback resolves to nothing and every
+            // non-loopback connection goes to a proxy that does not exist.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--proxy-server=http://127.0.0.1:9",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("{}/docs/", server.base))
+        .stderr(Stdio::null())
+        .output()
+        .expect("run chromium");
+    assert!(output.status.success(), "chromium failed");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    // Swagger UI's script ran (its assets came from our binary) and rendered the spec it
+    // fetched from /openapi.json: one block per operation.
+    assert!(
+        dom.contains("swagger-ui"),
+        "Swagger UI did not load:\n{dom}"
+    );
+    assert!(
+        dom.contains("Mianshi API"),
+        "the spec's title is not on the page"
+    );
+    for path in [
+        "/api/interview/start",
+        "/api/interview/sessions",
+        "/api/interview/results/",
+    ] {
+        assert!(dom.contains(path), "operation {path} not rendered");
+    }
+    assert!(
+        dom.matches("opblock-summary").count() >= 7,
+        "too few operations rendered"
+    );
+}
+
+#[test]
+fn version_and_help_document_every_option() {
+    let version = Command::new(env!("CARGO_BIN_EXE_mianshi"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("mianshi "));
+    let help = Command::new(env!("CARGO_BIN_EXE_mianshi"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--config",
+        "--host",
+        "--port",
+        "--database-url",
+        "--data-dir",
+        "--db-max-connections",
+        "--log-level",
+        "--log-dir",
+        "--log-files",
+        "--body-limit-bytes",
+        "--model-dir",
+        "--whisper-model",
+        "MIANSHI_PORT",
+        "PORT",
+        "HOST",
+        "LOG_LEVEL",
+        "MODEL_CACHE_DIR",
+    ] {
+        assert!(
+            help.contains(option),
+            "`serve --help` does not mention {option}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_setting_is_a_clear_error_not_a_panic() {
+    let output = Command::new(env!("CARGO_BIN_EXE_mianshi"))
+        .args(["serve", "--database-url", "mysql://nope"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database_url"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1,0 +1,13 @@
+//! Mianshi's domain: the types every other crate speaks (sessions, turns, questions, answers,
+//! scores) and the interview state machine as a pure function. No I/O lives here, so the rules
+//! can be tested exhaustively and shared by the API, storage and the live pipeline alike.
+
+pub mod machine;
+pub mod session;
+pub mod turn;
+
+pub use machine::{transition, Effect, Event, InterviewState, TransitionError};
+pub use session::{NewSession, Session, SessionId, SessionIdError, SessionStatus};
+pub use turn::{
+    Answer, AnswerSource, Evidence, Question, RubricItem, Score, Topic, TopicKind, Turn,
+};

@@ -1,0 +1,96 @@
+//! One exchange of an interview: the question asked (on a topic), the candidate's answer and
+//! the score it earned. A turn is the unit that is committed to storage and never lost.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a topic is about; the planner orders topics by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TopicKind {
+    Skill,
+    Project,
+    Experience,
+    Competency,
+}
+
+/// A subject the interviewer probes, with what a strong answer covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Topic {
+    pub id: String,
+    pub name: String,
+    pub kind: TopicKind,
+    #[serde(default)]
+    pub competencies: Vec<String>,
+    #[serde(default)]
+    pub key_points: Vec<String>,
+}
+
+/// A question as asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Question {
+    pub text: String,
+    pub topic: Option<Topic>,
+    /// 0 for the opening question of a topic, 1.. for follow-ups.
+    pub follow_up_depth: u8,
+    pub asked_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerSource {
+    Typed,
+    Voice,
+}
+
+/// The candidate's answer; the transcript for spoken answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Answer {
+    pub text: String,
+    pub source: AnswerSource,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: DateTime<Utc>,
+}
+
+/// A quoted span of the answer (or a measured value) that moved a score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Evidence {
+    pub quote: String,
+    /// Points this evidence added (positive) or cost (negative).
+    pub effect: i16,
+    pub note: String,
+}
+
+/// One rubric dimension (relevance, coverage, specificity, structure, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RubricItem {
+    pub dimension: String,
+    /// 0–100.
+    pub score: u8,
+    pub weight: f32,
+}
+
+/// The score of one answer, always with the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Score {
+    /// 0–100.
+    pub overall: u8,
+    #[serde(default)]
+    pub rubric: Vec<RubricItem>,
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    #[serde(default)]
+    pub advice: Vec<String>,
+}
+
+/// A committed exchange. `answer` is absent when a session ended while the question was open,
+/// so that what was asked is still on record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Turn {
+    /// 0-based position in the session; unique per session.
+    pub index: u32,
+    pub question: Question,
+    pub answer: Option<Answer>,
+    pub score: Option<Score>,
+}

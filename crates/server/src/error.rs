@@ -1,0 +1,190 @@
+//! The HTTP error boundary: every failure becomes `{"error": {"code", "message"}}` with a
+//! stable machine-readable code and the right status. Internal causes are logged (inside the
+//! request's span, so with its request id) and never sent to the client.
+
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use mianshi_core::{SessionStatus, TransitionError};
+use mianshi_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("no session with id {0}")]
+    SessionNotFound(String),
+    #[error("{0}")]
+    InvalidSessionId(String),
+    #[error("cannot move a session from {from} to {to}; allowed from {from}: {allowed}")]
+    InvalidTransition {
+        from: SessionStatus,
+        to: SessionStatus,
+        allowed: String,
+    },
+    #[error("unknown status `{0}`; use one of created, in_progress, paused, completed, cancelled")]
+    InvalidStatus(String),
+    #[error("request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("request body has the wrong shape: {0}")]
+    InvalidBody(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    #[error("request body is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("invalid query parameters: {0}")]
+    InvalidQuery(String),
+    #[error("no route for {0}")]
+    RouteNotFound(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    #[error("the request conflicts with a concurrent change; retry")]
+    Conflict(String),
+    #[error("the service is not ready: {0}")]
+    Unavailable(String),
+    #[error("internal error; see the server log")]
+    Internal(String),
+}
+
+/// The JSON error envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable code, e.g. `session_not_found`.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::SessionNotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InvalidSessionId(_)
+            | ApiError::MalformedJson(_)
+            | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidStatus(_) | ApiError::InvalidBody(_) | ApiError::Validation(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::SessionNotFound(_) => "session_not_found",
+            ApiError::InvalidSessionId(_) => "invalid_session_id",
+            ApiError::InvalidTransition { .. } => "invalid_transition",
+            ApiError::InvalidStatus(_) => "invalid_status",
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::InvalidBody(_) => "invalid_body",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::RouteNotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Unavailable(_) => "not_ready",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn invalid_transition(from: SessionStatus, to: SessionStatus) -> Self {
+        let allowed = mianshi_core::machine::allowed_targets(from);
+        let allowed = if allowed.is_empty() {
+            "nothing (the session is finished)".to_owned()
+        } else {
+            allowed
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        ApiError::InvalidTransition { from, to, allowed }
+    }
+
+    pub fn body_rejection(rejection: BytesRejection, limit: usize) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::InvalidBody(rejection.body_text())
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::SessionNotFound(id) => ApiError::SessionNotFound(id.to_string()),
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<TransitionError> for ApiError {
+    fn from(err: TransitionError) -> Self {
+        ApiError::Conflict(err.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::Unavailable(cause) | ApiError::Conflict(cause) => {
+                tracing::warn!(%cause, code = self.code(), "request refused")
+            }
+            _ => tracing::debug!(code = self.code(), "request rejected"),
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_causes_are_not_leaked() {
+        let err = ApiError::Internal("password authentication failed for user admin".into());
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!err.to_string().contains("password"));
+    }
+
+    #[test]
+    fn transition_errors_list_what_is_allowed() {
+        let err = ApiError::invalid_transition(SessionStatus::Created, SessionStatus::Paused);
+        assert_eq!(err.code(), "invalid_transition");
+        assert_eq!(err.status(), StatusCode::CONFLICT);
+        assert!(err.to_string().contains("in_progress, cancelled"), "{err}");
+        let done = ApiError::invalid_transition(SessionStatus::Completed, SessionStatus::Paused);
+        assert!(done.to_string().contains("finished"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Request extractors whose failures speak our error format instead of axum's plain text.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use mianshi_core::SessionId;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON body. Syntax errors are 400 `malformed_json`, wrong shapes 422 `invalid_body`, a
+/// non-JSON content type 415, an oversized body 413.
+pub struct ApiJson<T>(pub T);
+
+/// Like [`ApiJson`], but an empty body is `None` (for endpoints that also take query values).
+pub struct OptionalApiJson<T>(pub Option<T>);
+
+async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
+    let limit = state.config.body_limit_bytes;
+    let headers = req.headers().clone();
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(|rejection| ApiError::body_rejection(rejection, limit))?;
+    Ok((headers, bytes))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    mime.eq_ignore_ascii_case("application/json")
+        || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|err| match err.classify() {
+        serde_json::error::Category::Data => ApiError::InvalidBody(err.to_string()),
+        _ => ApiError::MalformedJson(err.to_string()),
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (headers, bytes) = read_body(req, state).await?;
+        if !is_json(&headers) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for OptionalApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (headers, bytes) = read_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalApiJson(None));
+        }
+        if !is_json(&headers) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(|value| OptionalApiJson(Some(value)))
+    }
+}
+
+/// Query parameters; a bad value is 400 `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
+}
+
+/// The `{session_id}` path segment, parsed. A malformed id is 400 `invalid_session_id`.
+pub struct SessionPath(pub SessionId);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::InvalidSessionId(rejection.body_text()))?;
+        raw.parse()
+            .map(SessionPath)
+            .map_err(|err: mianshi_core::SessionIdError| {
+                ApiError::InvalidSessionId(err.to_string())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn json_content_types() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_json(&headers));
+        for (value, expected) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("Application/JSON", true),
+            ("application/problem+json", true),
+            ("text/plain", false),
+            ("application/x-www-form-urlencoded", false),
+        ] {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(value));
+            assert_eq!(is_json(&headers), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn syntax_and_shape_errors_are_told_apart() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            n: u32,
+        }
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"{\"n\": \"x\"}"),
+            Err(ApiError::InvalidBody(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"{}"),
+            Err(ApiError::InvalidBody(_))
+        ));
+        assert!(parse_json::<Body>(b"{\"n\": 3}").is_ok());
+    }
+}

@@ -1,0 +1,219 @@
+//! Mianshi's server: the REST API (OpenAPI at `/openapi.json`, docs at `/docs`), health and
+//! metrics endpoints, and the wiring of configuration, logging and storage. `main` lives in the
+//! `mianshi` CLI and only calls [`Server::bind`] and [`Server::run`].
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod logging;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use mianshi_store::{SqlStore, Store, StoreError, StoreOptions};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use config::{Config, ConfigLayer};
+use error::ApiError;
+use metrics::Metrics;
+use state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mianshi API",
+        description = "Mianshi (面试) — AI mock interviews. Every error is \
+                       `{\"error\": {\"code\": \"…\", \"message\": \"…\"}}` with a stable code.",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "interview", description = "Interview sessions (the seed's /api/interview paths)"),
+        (name = "operations", description = "Health and readiness")
+    )
+)]
+struct ApiDoc;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The OpenAPI document and the API routes it describes.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use routes::{health, interview};
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(interview::start_interview))
+        .routes(routes!(interview::get_session, interview::delete_session))
+        .routes(routes!(interview::update_status))
+        .routes(routes!(interview::list_sessions))
+        .routes(routes!(interview::get_results))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts()
+}
+
+/// The whole HTTP application over `state`.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api_routes();
+    let body_limit = state.config.body_limit_bytes;
+    let observed = api
+        .route("/metrics", get(metrics::serve_metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ));
+    Router::new()
+        .merge(observed)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+        .with_state(state)
+}
+
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("handler panicked".into()).into_response()
+}
+
+async fn route_not_found(uri: Uri) -> ApiError {
+    ApiError::RouteNotFound(uri.path().chars().take(200).collect())
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A bound, ready-to-run server.
+pub struct Server {
+    listener: TcpListener,
+    app: Router,
+    store: Arc<SqlStore>,
+}
+
+impl Server {
+    /// Opens the database (migrating it) and binds the listening socket.
+    pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        let store = Arc::new(
+            SqlStore::connect(
+                &config.database_url,
+                &StoreOptions {
+                    max_connections: config.db_max_connections,
+                    ..Default::default()
+                },
+            )
+            .await?,
+        );
+        let address = config.bind_address();
+        let listener = TcpListener::bind(&address)
+            .await
+            .map_err(|source| ServerError::Bind { address, source })?;
+        let state = AppState {
+            store: store.clone() as Arc<dyn Store>,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+        };
+        Ok(Self {
+            listener,
+            app: app(state),
+            store,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes the database.
+    pub async fn run(self) -> Result<(), ServerError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        let Server {
+            listener,
+            app,
+            store,
+        } = self;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(ServerError::Serve)?;
+        // Give the pool a moment to finish; WAL checkpoints on close.
+        let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,376 @@
+//! The seed's interview-session endpoints under `/api/interview`, with the seed's paths and
+//! payloads, plus deletion (every session can be deleted: DESIGN §2).
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use mianshi_core::machine::{transition, Effect, Event, InterviewState};
+use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_store::{PageRequest, SessionFilter, StoreError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, OptionalApiJson, SessionPath};
+use crate::state::AppState;
+
+pub const MAX_USER_ID_CHARS: usize = 128;
+pub const MAX_PAGE_SIZE: u32 = 200;
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StartRequest {
+    /// Who the session belongs to; `anonymous` if omitted.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Free-form data kept with the session, e.g. `{"position": "前端工程师"}`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn validate_user_id(raw: Option<String>) -> Result<String, ApiError> {
+    let user_id = raw.map(|u| u.trim().to_owned()).unwrap_or_default();
+    if user_id.is_empty() {
+        return Ok("anonymous".to_owned());
+    }
+    if user_id.chars().count() > MAX_USER_ID_CHARS {
+        return Err(ApiError::Validation(format!(
+            "user_id is longer than {MAX_USER_ID_CHARS} characters"
+        )));
+    }
+    if user_id.chars().any(char::is_control) {
+        return Err(ApiError::Validation(
+            "user_id must not contain control characters".into(),
+        ));
+    }
+    Ok(user_id)
+}
+
+/// Start a new interview session.
+#[utoipa::path(
+    post,
+    path = "/api/interview/start",
+    tag = "interview",
+    request_body = StartRequest,
+    responses(
+        (status = 201, description = "Session created", body = Session),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Wrong field types or invalid values", body = ErrorBody),
+    )
+)]
+pub async fn start_interview(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<StartRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user_id = validate_user_id(request.user_id)?;
+    let session = state
+        .store
+        .create_session(NewSession {
+            user_id,
+            metadata: request.metadata.unwrap_or_default(),
+        })
+        .await?;
+    state.metrics.session_created();
+    tracing::info!(session_id = %session.session_id, user_id = %session.user_id, "session created");
+    let location = format!("/api/interview/session/{}", session.session_id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(session),
+    ))
+}
+
+async fn load(state: &AppState, id: SessionId) -> Result<Session, ApiError> {
+    state
+        .store
+        .get_session(id)
+        .await?
+        .ok_or_else(|| ApiError::SessionNotFound(id.to_string()))
+}
+
+/// Get one session.
+#[utoipa::path(
+    get,
+    path = "/api/interview/session/{session_id}",
+    tag = "interview",
+    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    responses(
+        (status = 200, body = Session),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+    )
+)]
+pub async fn get_session(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+) -> Result<Json<Session>, ApiError> {
+    load(&state, id).await.map(Json)
+}
+
+/// Delete a session and everything stored with it.
+#[utoipa::path(
+    delete,
+    path = "/api/interview/session/{session_id}",
+    tag = "interview",
+    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+    )
+)]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+) -> Result<StatusCode, ApiError> {
+    if state.store.delete_session(id).await? {
+        tracing::info!(session_id = %id, "session deleted");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::SessionNotFound(id.to_string()))
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
+pub struct StatusUpdate {
+    /// Target status: created, in_progress, paused, completed or cancelled (the seed's
+    /// `active`, `pending`, `finished` … are understood too).
+    pub status: Option<String>,
+}
+
+/// Change a session's status.
+///
+/// `created → in_progress ⇄ paused → completed | cancelled`. The status may come in a JSON
+/// body (`{"status": "paused"}`) or, as the seed's clients send it, as a `?status=` query value.
+/// Setting the current status again is a no-op (PUT is idempotent).
+#[utoipa::path(
+    put,
+    path = "/api/interview/session/{session_id}/status",
+    tag = "interview",
+    params(("session_id" = String, Path, description = "Session id (UUID)"), StatusUpdate),
+    request_body(content = Option<StatusUpdate>),
+    responses(
+        (status = 200, description = "The session after the change", body = Session),
+        (status = 404, description = "No such session", body = ErrorBody),
+        (status = 409, description = "Illegal transition (`invalid_transition`)", body = ErrorBody),
+        (status = 422, description = "Unknown or missing status", body = ErrorBody),
+    )
+)]
+pub async fn update_status(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+    ApiQuery(query): ApiQuery<StatusUpdate>,
+    OptionalApiJson(body): OptionalApiJson<StatusUpdate>,
+) -> Result<Json<Session>, ApiError> {
+    let raw = body
+        .and_then(|b| b.status)
+        .or(query.status)
+        .ok_or_else(|| ApiError::Validation("missing `status`".into()))?;
+    let target = SessionStatus::parse_lenient(&raw).ok_or(ApiError::InvalidStatus(raw))?;
+
+    // A concurrent writer can move the status between our read and our write; the store's
+    // compare-and-set catches it and we decide again from the fresh state.
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        let session = load(&state, id).await?;
+        if session.status == target {
+            return Ok(Json(session));
+        }
+        let machine_state = InterviewState {
+            status: session.status,
+            committed_turns: session.turn_count,
+            open_question: None,
+        };
+        let (_, effects) = Event::for_status_change(session.status, target)
+            .and_then(|event| transition(&machine_state, event).ok())
+            .ok_or_else(|| ApiError::invalid_transition(session.status, target))?;
+        match apply_effects(&state, id, effects, Utc::now()).await {
+            Ok(Some(updated)) => {
+                state.metrics.status_changed(updated.status.as_str());
+                tracing::info!(session_id = %id, from = %session.status, to = %updated.status, "status changed");
+                return Ok(Json(updated));
+            }
+            Ok(None) => return load(&state, id).await.map(Json),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "status of {id} kept changing during {ATTEMPTS} attempts"
+    )))
+}
+
+/// Carries out the state machine's effects in order; returns the session after the last
+/// status change, if there was one.
+async fn apply_effects(
+    state: &AppState,
+    id: SessionId,
+    effects: Vec<Effect>,
+    at: DateTime<Utc>,
+) -> Result<Option<Session>, StoreError> {
+    let mut updated = None;
+    for effect in effects {
+        match effect {
+            Effect::CommitTurn(turn) => state.store.append_turn(id, &turn).await?,
+            Effect::PersistStatus { from, to } => {
+                updated = Some(state.store.update_status(id, from, to, at).await?);
+            }
+            // Questions are delivered by the interview loop, not by status changes.
+            Effect::SendQuestion(_) => {}
+        }
+    }
+    Ok(updated)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Only sessions of this user.
+    pub user_id: Option<String>,
+    /// Only sessions in this status.
+    pub status: Option<String>,
+    /// Page size, 1–200 (default 20).
+    pub limit: Option<u32>,
+    /// Sessions to skip (newest first).
+    pub offset: Option<u64>,
+    /// The seed's name for `offset`.
+    pub skip: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<Session>,
+    /// All sessions matching the filters.
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// List sessions, newest first, with paging and filters.
+#[utoipa::path(
+    get,
+    path = "/api/interview/sessions",
+    tag = "interview",
+    params(ListQuery),
+    responses(
+        (status = 200, body = SessionList),
+        (status = 400, description = "Bad query value", body = ErrorBody),
+    )
+)]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<SessionList>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::InvalidQuery(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
+    }
+    let offset = query.offset.or(query.skip).unwrap_or(0);
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(
+            SessionStatus::parse_lenient(raw)
+                .ok_or_else(|| ApiError::InvalidQuery(format!("unknown status `{raw}`")))?,
+        ),
+    };
+    let filter = SessionFilter {
+        user_id: query.user_id.filter(|u| !u.is_empty()),
+        status,
+    };
+    let page = state
+        .store
+        .list_sessions(&filter, PageRequest { limit, offset })
+        .await?;
+    Ok(Json(SessionList {
+        sessions: page.items,
+        total: page.total,
+        limit,
+        offset,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterviewResults {
+    #[serde(flatten)]
+    pub session: Session,
+    /// Seconds from first start to the end, once the session has ended.
+    pub duration_seconds: Option<f64>,
+    pub turns: Vec<Turn>,
+    pub answered_turns: u32,
+    /// Mean of the scored answers (0–100); absent until an answer has been scored.
+    pub content_score: Option<f64>,
+    /// Why `content_score` is absent, when it is.
+    pub content_score_note: Option<String>,
+}
+
+/// Results of a session: every committed turn with its score, and the overall content score.
+#[utoipa::path(
+    get,
+    path = "/api/interview/results/{session_id}",
+    tag = "interview",
+    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    responses(
+        (status = 200, body = InterviewResults),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+    )
+)]
+pub async fn get_results(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+) -> Result<Json<InterviewResults>, ApiError> {
+    let session = load(&state, id).await?;
+    let turns = state.store.list_turns(id).await?;
+    let answered_turns = turns.iter().filter(|t| t.answer.is_some()).count() as u32;
+    let scores: Vec<f64> = turns
+        .iter()
+        .filter_map(|t| t.score.as_ref().map(|s| f64::from(s.overall)))
+        .collect();
+    let (content_score, content_score_note) = if scores.is_empty() {
+        let why = if answered_turns == 0 {
+            "no answers yet"
+        } else {
+            "no answer has been scored yet"
+        };
+        (None, Some(why.to_owned()))
+    } else {
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        (Some((mean * 10.0).round() / 10.0), None)
+    };
+    let duration_seconds = match (session.started_at, session.ended_at) {
+        (Some(start), Some(end)) => Some((end - start).num_milliseconds() as f64 / 1000.0),
+        _ => None,
+    };
+    Ok(Json(InterviewResults {
+        session,
+        duration_seconds,
+        turns,
+        answered_turns,
+        content_score,
+        content_score_note,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_trimmed_defaulted_and_bounded() {
+        assert_eq!(validate_user_id(None).unwrap(), "anonymous");
+        assert_eq!(validate_user_id(Some("  ".into())).unwrap(), "anonymous");
+        assert_eq!(
+            validate_user_id(Some(" user123 ".into())).unwrap(),
+            "user123"
+        );
+        assert_eq!(validate_user_id(Some("张三".into())).unwrap(), "张三");
+        assert!(validate_user_id(Some("a\u{0}b".into())).is_err());
+        assert!(validate_user_id(Some("x".repeat(MAX_USER_ID_CHARS + 1))).is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! HTTP routes, grouped by the part of the API they serve.
+
+pub mod health;
+pub mod interview;

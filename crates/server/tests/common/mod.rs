@@ -1,0 +1,146 @@
+//! A real server on port 0 over a throwaway database, and a small JSON client for it.
+
+#![allow(dead_code)]
+
+use mianshi_server::{Config, ConfigLayer, Server};
+use mianshi_store::test_support::TestDatabase;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+    _db: TestDatabase,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestServer {
+    pub async fn start(db: TestDatabase) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::resolve([ConfigLayer {
+            port: Some(0),
+            database_url: Some(db.url.clone()),
+            data_dir: Some(dir.path().to_owned()),
+            log_files: Some(false),
+            body_limit_bytes: Some(BODY_LIMIT),
+            ..Default::default()
+        }])
+        .unwrap();
+        let server = Server::bind(config).await.unwrap();
+        let base = format!("http://{}", server.local_addr());
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            server
+                .run_until(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            shutdown: Some(tx),
+            handle: Some(handle),
+            _db: db,
+            _dir: dir,
+        }
+    }
+
+    pub async fn sqlite() -> Self {
+        Self::start(TestDatabase::sqlite()).await
+    }
+
+    pub async fn postgres() -> Self {
+        Self::start(TestDatabase::postgres().await).await
+    }
+
+    /// Sends a request; `body` is sent as-is with the given content type.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.body(body).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{status} response is not JSON: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn json(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        match body {
+            Some(body) => {
+                self.raw(
+                    method,
+                    path,
+                    Some("application/json"),
+                    serde_json::to_vec(&body).unwrap(),
+                )
+                .await
+            }
+            None => self.raw(method, path, None, Vec::new()).await,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.json(Method::GET, path, None).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.unwrap();
+        }
+    }
+}
+
+impl Reply {
+    /// Asserts an error reply: status, code, a message, the JSON envelope and a request id.
+    pub fn assert_error(&self, status: StatusCode, code: &str) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.body["error"]["code"], code, "body: {}", self.body);
+        let message = self.body["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.is_empty(),
+            "error without a message: {}",
+            self.body
+        );
+        assert!(self.headers.contains_key("x-request-id"));
+    }
+}

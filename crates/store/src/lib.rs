@@ -1,0 +1,99 @@
+//! Persistence: the [`Store`] trait every other crate talks to, and [`SqlStore`], its
+//! implementation on SQLite (the embedded default, WAL mode) and PostgreSQL (scale-out).
+//!
+//! One SQL implementation serves both backends through sqlx's `Any` driver: the queries use
+//! `$N` placeholders and portable types (TEXT, BIGINT), and only the migrations differ per
+//! backend. That keeps the two backends from drifting apart — one test story runs against both.
+
+mod migrations;
+mod sql;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+
+pub use sql::{Backend, SqlStore, StoreOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("session {0} not found")]
+    SessionNotFound(SessionId),
+    /// The row changed under us (another writer moved the status, or the turn index is taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("unsupported database URL `{0}` (expected sqlite://… or postgres://…)")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Filters for listing sessions; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionFilter {
+    pub user_id: Option<String>,
+    pub status: Option<SessionStatus>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Matching rows in total, regardless of the page.
+    pub total: u64,
+}
+
+/// Everything Mianshi persists about sessions.
+///
+/// Writes that depend on what was read are conditional (compare-and-set on the status, the
+/// next turn index), so two nodes or two requests racing cannot silently overwrite each other.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Cheap round trip, for readiness probes.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn create_session(&self, new: NewSession) -> Result<Session, StoreError>;
+
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
+
+    /// Moves `id` from `from` to `to`, stamping `started_at` on first entry to `in_progress` and
+    /// `ended_at` on reaching a terminal status. Fails with `Conflict` if the stored status is no
+    /// longer `from`.
+    async fn update_status(
+        &self,
+        id: SessionId,
+        from: SessionStatus,
+        to: SessionStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Session, StoreError>;
+
+    /// Commits a turn. Its index must be the session's current turn count, so turns can be
+    /// neither skipped nor overwritten.
+    async fn append_turn(&self, id: SessionId, turn: &Turn) -> Result<(), StoreError>;
+
+    async fn list_turns(&self, id: SessionId) -> Result<Vec<Turn>, StoreError>;
+
+    /// Newest first.
+    async fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: PageRequest,
+    ) -> Result<Page<Session>, StoreError>;
+
+    /// Deletes the session and its turns; `false` if there was no such session.
+    async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,30 @@
+//! The schema, embedded in the binary. Migrations are written in SQL both backends accept; a
+//! backend-specific step would be added here by matching on [`Backend`](crate::Backend).
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlSafeStr;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "sessions and turns",
+    include_str!("../migrations/0001_sessions.sql"),
+)];
+
+pub(crate) fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}

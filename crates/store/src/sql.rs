@@ -1,0 +1,428 @@
+//! [`SqlStore`]: the [`Store`] on sqlx's `Any` driver, for SQLite and PostgreSQL.
+
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+use serde::de::DeserializeOwned;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::{migrations, Page, PageRequest, SessionFilter, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, status, metadata, created_at, updated_at, started_at, ended_at, turn_count";
+
+/// SQLite settings applied to every connection. WAL lets readers run beside the writer;
+/// `synchronous = FULL` makes each commit durable before we answer, so a killed process or a
+/// power cut never loses an acknowledged status change or turn.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+];
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`), creating the
+    /// SQLite file and its folder if needed, and brings the schema up to date.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let (backend, url, in_memory) = normalize_url(url)?;
+        let mut pool_options = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout);
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        conn.execute(pragma).await?;
+                    }
+                    Ok(())
+                })
+            });
+            if in_memory {
+                // Each in-memory connection is its own database: keep exactly one, forever.
+                pool_options = pool_options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+        }
+        let pool = pool_options.connect(&url).await?;
+        migrations::migrator().run(&pool).await?;
+        tracing::info!(backend = backend.name(), "store ready");
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn session_exists(&self, id: SessionId) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Why a conditional write matched no row: the session is gone, or it changed under us.
+    async fn explain_missed_write(
+        &self,
+        id: SessionId,
+        conflict: impl FnOnce() -> String,
+    ) -> StoreError {
+        match self.session_exists(id).await {
+            Ok(true) => StoreError::Conflict(conflict()),
+            Ok(false) => StoreError::SessionNotFound(id),
+            Err(err) => err,
+        }
+    }
+}
+
+/// Returns the backend, the URL sqlx should open, and whether it is an in-memory SQLite.
+fn normalize_url(url: &str) -> Result<(Backend, String, bool), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_owned(), false));
+    }
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Err(StoreError::UnsupportedUrl(redact(url)));
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        return Err(StoreError::UnsupportedUrl(redact(url)));
+    }
+    if path == ":memory:" {
+        return Ok((Backend::Sqlite, "sqlite::memory:".to_owned(), true));
+    }
+    if let Some(parent) = Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    let query = if query.split('&').any(|kv| kv.starts_with("mode=")) {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok((Backend::Sqlite, format!("sqlite://{path}?{query}"), false))
+}
+
+/// Database URLs may carry passwords; error messages show only the scheme.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, _)) => format!("{scheme}://…"),
+        None => url.chars().take(16).collect(),
+    }
+}
+
+fn to_ms(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn from_ms(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms} out of range")))
+}
+
+/// Storage keeps milliseconds; values handed back to callers are truncated the same way so that
+/// what `create_session` returns equals what a later read returns.
+fn now_ms() -> DateTime<Utc> {
+    from_ms(to_ms(Utc::now())).unwrap_or_else(|_| Utc::now())
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    // Serializing our own plain data types cannot fail (no maps with non-string keys).
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn parse_json<T: DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|err| StoreError::Corrupt(format!("{column}: {err}")))
+}
+
+fn session_from_row(row: &AnyRow) -> Result<Session, StoreError> {
+    let id: String = row.try_get("id")?;
+    let status: String = row.try_get("status")?;
+    let metadata: String = row.try_get("metadata")?;
+    let turn_count: i64 = row.try_get("turn_count")?;
+    Ok(Session {
+        session_id: id
+            .parse()
+            .map_err(|err| StoreError::Corrupt(format!("id: {err}")))?,
+        user_id: row.try_get("user_id")?,
+        status: status.parse().map_err(StoreError::Corrupt)?,
+        metadata: parse_json("metadata", &metadata)?,
+        created_at: from_ms(row.try_get("created_at")?)?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
+        started_at: row
+            .try_get::<Option<i64>, _>("started_at")?
+            .map(from_ms)
+            .transpose()?,
+        ended_at: row
+            .try_get::<Option<i64>, _>("ended_at")?
+            .map(from_ms)
+            .transpose()?,
+        turn_count: u32::try_from(turn_count)
+            .map_err(|_| StoreError::Corrupt(format!("turn_count {turn_count}")))?,
+    })
+}
+
+fn turn_from_row(row: &AnyRow) -> Result<Turn, StoreError> {
+    let idx: i64 = row.try_get("idx")?;
+    let question: String = row.try_get("question")?;
+    let answer: Option<String> = row.try_get("answer")?;
+    let score: Option<String> = row.try_get("score")?;
+    Ok(Turn {
+        index: u32::try_from(idx).map_err(|_| StoreError::Corrupt(format!("turn idx {idx}")))?,
+        question: parse_json("question", &question)?,
+        answer: answer.map(|a| parse_json("answer", &a)).transpose()?,
+        score: score.map(|s| parse_json("score", &s)).transpose()?,
+    })
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, new: NewSession) -> Result<Session, StoreError> {
+        let now = now_ms();
+        let session = Session {
+            session_id: SessionId::new_random(),
+            user_id: new.user_id,
+            status: SessionStatus::Created,
+            metadata: new.metadata,
+            created_at: now,
+            updated_at: now,
+            started_at: None,
+            ended_at: None,
+            turn_count: 0,
+        };
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, status, metadata, created_at, updated_at, turn_count) \
+             VALUES ($1, $2, $3, $4, $5, $5, 0)",
+        )
+        .bind(session.session_id.to_string())
+        .bind(session.user_id.clone())
+        .bind(session.status.as_str())
+        .bind(json_text(&session.metadata))
+        .bind(to_ms(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(session)
+    }
+
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
+        ));
+        let row = sqlx::query(sql)
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn update_status(
+        &self,
+        id: SessionId,
+        from: SessionStatus,
+        to: SessionStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Session, StoreError> {
+        let at = to_ms(at);
+        let started = (to == SessionStatus::InProgress).then_some(at);
+        let ended = to.is_terminal().then_some(at);
+        let result = sqlx::query(
+            "UPDATE sessions SET status = $1, updated_at = $2, \
+             started_at = COALESCE(started_at, $3), ended_at = COALESCE($4, ended_at) \
+             WHERE id = $5 AND status = $6",
+        )
+        .bind(to.as_str())
+        .bind(at)
+        .bind(started)
+        .bind(ended)
+        .bind(id.to_string())
+        .bind(from.as_str())
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(self
+                .explain_missed_write(id, || format!("session {id} is no longer {from}"))
+                .await);
+        }
+        self.get_session(id)
+            .await?
+            .ok_or(StoreError::SessionNotFound(id))
+    }
+
+    async fn append_turn(&self, id: SessionId, turn: &Turn) -> Result<(), StoreError> {
+        let now = to_ms(Utc::now());
+        let mut tx = self.pool.begin().await?;
+        // Claim the index first: the write lock it takes serialises concurrent appenders.
+        let claimed = sqlx::query(
+            "UPDATE sessions SET turn_count = turn_count + 1, updated_at = $1 \
+             WHERE id = $2 AND turn_count = $3",
+        )
+        .bind(now)
+        .bind(id.to_string())
+        .bind(i64::from(turn.index))
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
+            let index = turn.index;
+            return Err(self
+                .explain_missed_write(id, || format!("turn {index} is not the next turn of {id}"))
+                .await);
+        }
+        sqlx::query(
+            "INSERT INTO turns (session_id, idx, question, answer, score, overall, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(turn.index))
+        .bind(json_text(&turn.question))
+        .bind(turn.answer.as_ref().map(json_text))
+        .bind(turn.score.as_ref().map(json_text))
+        .bind(turn.score.as_ref().map(|s| i64::from(s.overall)))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_turns(&self, id: SessionId) -> Result<Vec<Turn>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT idx, question, answer, score FROM turns WHERE session_id = $1 ORDER BY idx",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(turn_from_row).collect()
+    }
+
+    async fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: PageRequest,
+    ) -> Result<Page<Session>, StoreError> {
+        const WHERE: &str = "WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR status = $2)";
+        let user = filter.user_id.clone();
+        let status = filter.status.map(|s| s.as_str().to_owned());
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM sessions {WHERE}"
+        )))
+        .bind(user.clone())
+        .bind(status.clone())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions {WHERE} \
+             ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+        )))
+        .bind(user)
+        .bind(status)
+        .bind(i64::from(page.limit))
+        .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows
+                .iter()
+                .map(session_from_row)
+                .collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM turns WHERE session_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_normalized_and_secrets_never_echoed() {
+        let (backend, url, memory) = normalize_url("sqlite::memory:").unwrap();
+        assert_eq!(
+            (backend, url.as_str(), memory),
+            (Backend::Sqlite, "sqlite::memory:", true)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/db.sqlite");
+        let (_, url, _) = normalize_url(&format!("sqlite://{}", path.display())).unwrap();
+        assert!(url.ends_with("?mode=rwc"), "{url}");
+        assert!(path.parent().unwrap().is_dir());
+        let (backend, _, _) = normalize_url("postgres://u:pw@host/db").unwrap();
+        assert_eq!(backend, Backend::Postgres);
+        let err = normalize_url("mysql://root:hunter2@host/db").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+    }
+}

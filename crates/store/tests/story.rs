@@ -1,0 +1,317 @@
+//! One storage story, run against SQLite and PostgreSQL: create sessions, commit turns, move
+//! statuses, list with paging and filters, read results, delete.
+
+use chrono::{TimeZone, Utc};
+use mianshi_core::{
+    Answer, AnswerSource, Evidence, NewSession, Question, RubricItem, Score, SessionStatus, Turn,
+};
+use mianshi_store::test_support::TestDatabase;
+use mianshi_store::{PageRequest, SessionFilter, SqlStore, Store, StoreError, StoreOptions};
+use serde_json::json;
+
+fn new_session(user: &str, position: &str) -> NewSession {
+    NewSession {
+        user_id: user.to_owned(),
+        metadata: json!({ "position": position, "nested": { "level": 2 } })
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }
+}
+
+fn turn(index: u32, answered: bool) -> Turn {
+    let at = Utc
+        .timestamp_millis_opt(1_763_000_000_000 + i64::from(index))
+        .unwrap();
+    Turn {
+        index,
+        question: Question {
+            text: format!("请介绍一下你在项目 {index} 中的角色"),
+            topic: None,
+            follow_up_depth: 0,
+            asked_at: at,
+        },
+        answer: answered.then(|| Answer {
+            text: "我负责后端，QPS 从 200 提升到 1500。".to_owned(),
+            source: AnswerSource::Typed,
+            started_at: Some(at),
+            ended_at: at,
+        }),
+        score: answered.then(|| Score {
+            overall: 72,
+            rubric: vec![RubricItem {
+                dimension: "specificity".into(),
+                score: 80,
+                weight: 0.25,
+            }],
+            evidence: vec![Evidence {
+                quote: "QPS 从 200 提升到 1500".into(),
+                effect: 8,
+                note: "quantified result".into(),
+            }],
+            advice: vec!["Say what you personally changed.".into()],
+        }),
+    }
+}
+
+async fn story(store: &dyn Store) {
+    store.ping().await.unwrap();
+
+    // Create.
+    let a = store
+        .create_session(new_session("user123", "前端工程师"))
+        .await
+        .unwrap();
+    let b = store
+        .create_session(new_session("user123", "后端工程师"))
+        .await
+        .unwrap();
+    let c = store
+        .create_session(new_session("someone-else", "SRE"))
+        .await
+        .unwrap();
+    assert_eq!(a.status, SessionStatus::Created);
+    assert_eq!(
+        store.get_session(a.session_id).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(a.metadata["position"], "前端工程师");
+
+    // Status changes are compare-and-set.
+    let started = Utc::now();
+    let a1 = store
+        .update_status(
+            a.session_id,
+            SessionStatus::Created,
+            SessionStatus::InProgress,
+            started,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a1.status, SessionStatus::InProgress);
+    assert!(a1.started_at.is_some());
+    let stale = store
+        .update_status(
+            a.session_id,
+            SessionStatus::Created,
+            SessionStatus::Cancelled,
+            started,
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    let paused = store
+        .update_status(
+            a.session_id,
+            SessionStatus::InProgress,
+            SessionStatus::Paused,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let resumed = store
+        .update_status(
+            a.session_id,
+            SessionStatus::Paused,
+            SessionStatus::InProgress,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        resumed.started_at, a1.started_at,
+        "first start time is kept"
+    );
+    assert_eq!(paused.ended_at, None);
+
+    // Turns: in order, never skipped or overwritten.
+    store
+        .append_turn(a.session_id, &turn(0, true))
+        .await
+        .unwrap();
+    store
+        .append_turn(a.session_id, &turn(1, false))
+        .await
+        .unwrap();
+    let dup = store.append_turn(a.session_id, &turn(1, true)).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let gap = store.append_turn(a.session_id, &turn(5, true)).await;
+    assert!(matches!(gap, Err(StoreError::Conflict(_))), "{gap:?}");
+    let missing = mianshi_core::SessionId::new_random();
+    assert!(matches!(
+        store.append_turn(missing, &turn(0, true)).await,
+        Err(StoreError::SessionNotFound(_))
+    ));
+    let turns = store.list_turns(a.session_id).await.unwrap();
+    assert_eq!(turns, vec![turn(0, true), turn(1, false)]);
+    let done = store
+        .update_status(
+            a.session_id,
+            SessionStatus::InProgress,
+            SessionStatus::Completed,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.turn_count, 2);
+    assert!(done.ended_at.is_some());
+
+    // Listing: newest first, paged, filtered.
+    let all = store
+        .list_sessions(
+            &SessionFilter::default(),
+            PageRequest {
+                limit: 2,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    assert_eq!(all.items.len(), 2);
+    let rest = store
+        .list_sessions(
+            &SessionFilter::default(),
+            PageRequest {
+                limit: 2,
+                offset: 2,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    let mut seen: Vec<_> = all
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|s| s.session_id)
+        .collect();
+    seen.sort();
+    let mut expected = vec![a.session_id, b.session_id, c.session_id];
+    expected.sort();
+    assert_eq!(seen, expected, "pages cover every session exactly once");
+    let mine = store
+        .list_sessions(
+            &SessionFilter {
+                user_id: Some("user123".into()),
+                status: None,
+            },
+            PageRequest {
+                limit: 50,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(mine.total, 2);
+    let completed = store
+        .list_sessions(
+            &SessionFilter {
+                user_id: Some("user123".into()),
+                status: Some(SessionStatus::Completed),
+            },
+            PageRequest {
+                limit: 50,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        completed
+            .items
+            .iter()
+            .map(|s| s.session_id)
+            .collect::<Vec<_>>(),
+        vec![a.session_id]
+    );
+
+    // Delete removes the session and its turns, and only it.
+    assert!(store.delete_session(a.session_id).await.unwrap());
+    assert!(!store.delete_session(a.session_id).await.unwrap());
+    assert_eq!(store.get_session(a.session_id).await.unwrap(), None);
+    assert!(store.list_turns(a.session_id).await.unwrap().is_empty());
+    assert!(store.get_session(b.session_id).await.unwrap().is_some());
+    assert!(matches!(
+        store
+            .update_status(
+                a.session_id,
+                SessionStatus::Completed,
+                SessionStatus::Cancelled,
+                Utc::now()
+            )
+            .await,
+        Err(StoreError::SessionNotFound(_))
+    ));
+}
+
+/// Appends racing on one session: exactly one writer wins each index.
+async fn concurrent_appends(store: std::sync::Arc<SqlStore>) {
+    let s = store
+        .create_session(new_session("racer", "x"))
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        handles.push(tokio::spawn(async move {
+            store.append_turn(s.session_id, &turn(0, true)).await
+        }));
+    }
+    let mut ok = 0;
+    for handle in handles {
+        match handle.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(store.list_turns(s.session_id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn story_on_sqlite() {
+    let db = TestDatabase::sqlite();
+    let store = SqlStore::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    story(&store).await;
+    concurrent_appends(std::sync::Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn story_on_sqlite_in_memory() {
+    let store = SqlStore::connect("sqlite::memory:", &StoreOptions::default())
+        .await
+        .unwrap();
+    story(&store).await;
+}
+
+#[tokio::test]
+async fn story_on_postgres() {
+    let db = TestDatabase::postgres().await;
+    let store = SqlStore::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    story(&store).await;
+    let store = std::sync::Arc::new(store);
+    concurrent_appends(store.clone()).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn reopening_keeps_data_and_migrations_are_idempotent() {
+    let db = TestDatabase::sqlite();
+    let id = {
+        let store = SqlStore::connect(&db.url, &StoreOptions::default())
+            .await
+            .unwrap();
+        let s = store.create_session(new_session("u", "p")).await.unwrap();
+        store.close().await;
+        s.session_id
+    };
+    let store = SqlStore::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    assert!(store.get_session(id).await.unwrap().is_some());
+}
