@@ -8,4 +8,11 @@ source scripts/lib.sh
 ensure_packages
 ensure_postgres
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mianshi/target}"
-cargo test --workspace --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+# cargo prints one result line per test binary, the last often a doc-test run with nothing in
+# it; close with the totals so the outcome is readable at a glance.
+awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+exit "$status"
