@@ -3,10 +3,15 @@
 //! can be tested exhaustively and shared by the API, storage and the live pipeline alike.
 
 pub mod machine;
+pub mod profile;
 pub mod session;
 pub mod turn;
 
 pub use machine::{transition, Effect, Event, InterviewState, TransitionError};
+pub use profile::{
+    Contact, Education, Experience, JobSkill, JobSpec, Profile, Project, Seniority, Skill,
+    SkillMatch, SkillMatchItem, Span,
+};
 pub use session::{NewSession, Session, SessionId, SessionIdError, SessionStatus};
 pub use turn::{
     Answer, AnswerSource, Evidence, Question, RubricItem, Score, Topic, TopicKind, Turn,
