@@ -1,6 +1,6 @@
 //! The `mianshi` command. Thin by design: it parses arguments and calls the library crates.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -26,6 +26,33 @@ enum Command {
     /// variables, the seed's HOST / PORT / LOG_LEVEL / WHISPER_MODEL / MODEL_CACHE_DIR variables,
     /// the TOML file (same keys as the flags, with underscores), and the defaults.
     Serve(ServeArgs),
+    /// Parse a résumé (PDF, DOCX, TXT, Markdown) and print what was found.
+    Resume(ResumeArgs),
+    /// Measure a component against labelled data.
+    #[command(subcommand)]
+    Eval(EvalTarget),
+}
+
+#[derive(clap::Args)]
+struct ResumeArgs {
+    /// The résumé file.
+    file: PathBuf,
+    /// A job description (text, PDF or DOCX) to match the résumé against.
+    #[arg(long)]
+    jd: Option<PathBuf>,
+    /// Print JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+    /// Print the extracted text (reading order) instead of the profile.
+    #[arg(long, conflicts_with = "json")]
+    text: bool,
+}
+
+#[derive(Subcommand)]
+enum EvalTarget {
+    /// Field-level precision/recall/F1 of the résumé parser on a labelled folder (files with
+    /// X.expected.json labels; a folder holding resumes/ and jd/ evaluates both).
+    Resume { dir: PathBuf },
 }
 
 #[derive(clap::Args)]
@@ -41,6 +68,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Resume(args) => resume(args),
+        Command::Eval(EvalTarget::Resume { dir }) => eval_resume(&dir),
     }
 }
 
@@ -65,4 +94,68 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         server.run().await?;
         anyhow::Ok(())
     })
+}
+
+fn read_document(path: &Path) -> anyhow::Result<mianshi_resume::ExtractedText> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str());
+    mianshi_resume::extract_text(&bytes, name, &mianshi_resume::Limits::default())
+        .map_err(|err| anyhow::anyhow!("{}: {err} [{}]", path.display(), err.code()))
+}
+
+fn resume(args: ResumeArgs) -> anyhow::Result<()> {
+    let extracted = read_document(&args.file)?;
+    if args.text {
+        print!("{}", extracted.text);
+        return Ok(());
+    }
+    let profile = mianshi_resume::parse_profile(&extracted.text);
+    let job = match &args.jd {
+        Some(path) => Some(mianshi_resume::parse_job(&read_document(path)?.text)),
+        None => None,
+    };
+    let skill_match = job
+        .as_ref()
+        .map(|job| mianshi_resume::match_profile(&profile, job));
+    if args.json {
+        let value = serde_json::json!({ "profile": profile, "job": job, "match": skill_match });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", mianshi_resume::summary::profile_summary(&profile));
+        if let (Some(job), Some(m)) = (&job, &skill_match) {
+            println!();
+            print!("{}", mianshi_resume::summary::match_summary(job, m));
+        }
+    }
+    Ok(())
+}
+
+fn eval_resume(dir: &Path) -> anyhow::Result<()> {
+    use mianshi_resume::eval::{evaluate_jobs, evaluate_resumes};
+    let (resumes, jobs) = if dir.join("resumes").is_dir() {
+        (
+            Some(dir.join("resumes")),
+            dir.join("jd").is_dir().then(|| dir.join("jd")),
+        )
+    } else {
+        (Some(dir.to_owned()), None)
+    };
+    for (title, folder, is_resume) in [
+        ("résumés", resumes, true),
+        ("job descriptions", jobs, false),
+    ] {
+        let Some(folder) = folder else { continue };
+        let report = if is_resume {
+            evaluate_resumes(&folder)
+        } else {
+            evaluate_jobs(&folder)
+        }
+        .map_err(|err| anyhow::anyhow!(err))?;
+        println!("{}", report.table(title));
+        for mistake in &report.mistakes {
+            println!("  {mistake}");
+        }
+        println!();
+    }
+    Ok(())
 }

@@ -1,0 +1,74 @@
+//! Résumé and job-description parsing.
+//!
+//! Bytes in any supported format (PDF text layer, DOCX, plain text, Markdown) become text in
+//! reading order ([`extract`]), then a [`Profile`] ([`profile`]) or a [`JobSpec`] ([`job`]);
+//! [`job::match_profile`] says which of a job's skills the résumé shows. Skills come from a
+//! curated taxonomy kept as data (`data/skills.toml`), and every extracted skill keeps the span
+//! of text it was read from.
+//!
+//! Everything here is synchronous CPU work with bounded input size and decompression; callers
+//! in async code run it on a blocking pool.
+
+pub mod dates;
+pub mod eval;
+pub mod extract;
+pub mod job;
+pub mod profile;
+pub mod sections;
+pub mod summary;
+pub mod taxonomy;
+
+pub use extract::{extract_text, DocumentFormat, ExtractedText, Limits};
+pub use job::{match_profile, parse_job};
+pub use mianshi_core::{JobSpec, Profile, SkillMatch};
+pub use profile::parse_profile;
+
+/// Why a document could not be read. Each variant has a stable code for the API.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ResumeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {size} bytes; the limit is {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("the PDF is password-protected; remove the password and upload it again")]
+    Encrypted,
+    #[error(
+        "the PDF has no text layer (a scan or an image); export the résumé as a text PDF or DOCX"
+    )]
+    ScannedPdf,
+    #[error("the file is {0}, which is not a résumé format; upload PDF, DOCX, TXT or Markdown")]
+    UnsupportedFormat(String),
+    #[error(
+        "the document expands to more than {limit} bytes; it is refused as a decompression bomb"
+    )]
+    DecompressionLimit { limit: u64 },
+    #[error("the file could not be read: {0}")]
+    Unreadable(String),
+    #[error("no text was found in the document")]
+    NoText,
+}
+
+impl ResumeError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ResumeError::Empty => "resume_empty",
+            ResumeError::TooLarge { .. } => "resume_too_large",
+            ResumeError::Encrypted => "resume_encrypted",
+            ResumeError::ScannedPdf => "resume_scanned_pdf",
+            ResumeError::UnsupportedFormat(_) => "resume_unsupported_format",
+            ResumeError::DecompressionLimit { .. } => "resume_too_large",
+            ResumeError::Unreadable(_) => "resume_unreadable",
+            ResumeError::NoText => "resume_no_text",
+        }
+    }
+}
+
+/// Reads a résumé file (any supported format) into a profile.
+pub fn parse_resume_bytes(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    limits: &Limits,
+) -> Result<Profile, ResumeError> {
+    let extracted = extract_text(bytes, file_name, limits)?;
+    Ok(parse_profile(&extracted.text))
+}
