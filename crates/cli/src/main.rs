@@ -1,6 +1,7 @@
 //! The `mianshi` command. Thin by design: it parses arguments and calls the library crates.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -64,8 +65,19 @@ struct ServeArgs {
     settings: ConfigLayer,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // Display, not Debug: a user error needs its message, not a symbolicated backtrace.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Resume(args) => resume(args),
@@ -97,9 +109,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn read_document(path: &Path) -> anyhow::Result<mianshi_resume::ExtractedText> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let name = path.file_name().and_then(|n| n.to_str());
-    mianshi_resume::extract_text(&bytes, name, &mianshi_resume::Limits::default())
+    mianshi_resume::extract_file(path, &mianshi_resume::Limits::default())
         .map_err(|err| anyhow::anyhow!("{}: {err} [{}]", path.display(), err.code()))
 }
 

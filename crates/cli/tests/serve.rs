@@ -279,6 +279,8 @@ fn version_and_help_document_every_option() {
         "--log-dir",
         "--log-files",
         "--body-limit-bytes",
+        "--resume-max-bytes",
+        "--parse-workers",
         "--model-dir",
         "--whisper-model",
         "MIANSHI_PORT",

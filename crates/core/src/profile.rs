@@ -148,3 +148,19 @@ pub struct SkillMatch {
     /// Share of required skills the résumé shows, 0–1; absent when the job lists none.
     pub required_coverage: Option<f32>,
 }
+
+/// What a session knows about its candidate and job: the parsed résumé, the parsed job
+/// description and how they match. Stored with the session at start.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CandidateDocuments {
+    pub profile: Option<Profile>,
+    pub job: Option<JobSpec>,
+    #[serde(rename = "match")]
+    pub skill_match: Option<SkillMatch>,
+}
+
+impl CandidateDocuments {
+    pub fn is_empty(&self) -> bool {
+        self.profile.is_none() && self.job.is_none()
+    }
+}

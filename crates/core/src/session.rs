@@ -137,6 +137,8 @@ impl FromStr for SessionStatus {
 pub struct NewSession {
     pub user_id: String,
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Parsed résumé and job description, when the client supplied them.
+    pub documents: Option<crate::CandidateDocuments>,
 }
 
 /// A stored session, as every API and the store see it.

@@ -63,6 +63,20 @@ impl ResumeError {
     }
 }
 
+/// Reads a document from disk, refusing an oversized file before reading it.
+pub fn extract_file(path: &std::path::Path, limits: &Limits) -> Result<ExtractedText, ResumeError> {
+    let unreadable = |err: std::io::Error| ResumeError::Unreadable(err.to_string());
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > limits.max_bytes as u64 {
+        return Err(ResumeError::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: limits.max_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    extract_text(&bytes, path.file_name().and_then(|n| n.to_str()), limits)
+}
+
 /// Reads a résumé file (any supported format) into a profile.
 pub fn parse_resume_bytes(
     bytes: &[u8],

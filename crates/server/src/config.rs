@@ -42,6 +42,12 @@ pub struct ConfigLayer {
     /// Largest accepted request body in bytes; larger bodies get 413 [default: 1048576]
     #[arg(long, env = "MIANSHI_BODY_LIMIT_BYTES")]
     pub body_limit_bytes: Option<usize>,
+    /// Largest accepted résumé or job-description upload in bytes [default: 10485760]
+    #[arg(long, env = "MIANSHI_RESUME_MAX_BYTES")]
+    pub resume_max_bytes: Option<usize>,
+    /// Parallel document-parsing jobs (CPU work, off the async workers) [default: 2]
+    #[arg(long, env = "MIANSHI_PARSE_WORKERS")]
+    pub parse_workers: Option<usize>,
     /// Model cache folder [default: ~/.cache/mianshi/models; seed alias: MODEL_CACHE_DIR]
     #[arg(long, env = "MIANSHI_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
@@ -63,6 +69,8 @@ impl ConfigLayer {
             log_dir: self.log_dir.or(lower.log_dir),
             log_files: self.log_files.or(lower.log_files),
             body_limit_bytes: self.body_limit_bytes.or(lower.body_limit_bytes),
+            resume_max_bytes: self.resume_max_bytes.or(lower.resume_max_bytes),
+            parse_workers: self.parse_workers.or(lower.parse_workers),
             model_dir: self.model_dir.or(lower.model_dir),
             whisper_model: self.whisper_model.or(lower.whisper_model),
         }
@@ -119,6 +127,8 @@ pub struct Config {
     pub log_dir: PathBuf,
     pub log_files: bool,
     pub body_limit_bytes: usize,
+    pub resume_max_bytes: usize,
+    pub parse_workers: usize,
     pub model_dir: PathBuf,
     pub whisper_model: String,
 }
@@ -137,6 +147,8 @@ impl fmt::Debug for Config {
             .field("log_dir", &self.log_dir)
             .field("log_files", &self.log_files)
             .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("resume_max_bytes", &self.resume_max_bytes)
+            .field("parse_workers", &self.parse_workers)
             .field("model_dir", &self.model_dir)
             .field("whisper_model", &self.whisper_model)
             .finish()
@@ -165,6 +177,8 @@ impl Config {
             log_dir: merged.log_dir.unwrap_or_else(|| PathBuf::from("logs")),
             log_files: merged.log_files.unwrap_or(true),
             body_limit_bytes: merged.body_limit_bytes.unwrap_or(1024 * 1024),
+            resume_max_bytes: merged.resume_max_bytes.unwrap_or(10 * 1024 * 1024),
+            parse_workers: merged.parse_workers.unwrap_or(2),
             model_dir: merged.model_dir.unwrap_or_else(default_model_dir),
             whisper_model: merged.whisper_model.unwrap_or_else(|| "base".to_owned()),
         };
@@ -208,6 +222,12 @@ impl Config {
         }
         if self.body_limit_bytes < 1024 {
             return Err(invalid("body_limit_bytes", "must be at least 1024".into()));
+        }
+        if self.resume_max_bytes < 1024 {
+            return Err(invalid("resume_max_bytes", "must be at least 1024".into()));
+        }
+        if self.parse_workers == 0 {
+            return Err(invalid("parse_workers", "must be at least 1".into()));
         }
         Ok(())
     }

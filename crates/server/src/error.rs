@@ -2,7 +2,7 @@
 //! stable machine-readable code and the right status. Internal causes are logged (inside the
 //! request's span, so with its request id) and never sent to the client.
 
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -45,6 +45,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("the service is not ready: {0}")]
     Unavailable(String),
+    #[error("{0}")]
+    Resume(#[from] mianshi_resume::ResumeError),
+    #[error("the multipart form could not be read: {0}")]
+    MalformedMultipart(String),
+    #[error("session {0} has no résumé or job description")]
+    DocumentsNotFound(String),
+    #[error("the server is busy with other uploads; retry in a few seconds")]
+    Busy,
     #[error("internal error; see the server log")]
     Internal(String),
 }
@@ -66,7 +74,12 @@ pub struct ErrorDetail {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::SessionNotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::SessionNotFound(_)
+            | ApiError::RouteNotFound(_)
+            | ApiError::DocumentsNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Resume(err) => resume_status(err),
+            ApiError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InvalidSessionId(_)
             | ApiError::MalformedJson(_)
             | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
@@ -98,6 +111,10 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "not_ready",
+            ApiError::Resume(err) => err.code(),
+            ApiError::MalformedMultipart(_) => "malformed_multipart",
+            ApiError::DocumentsNotFound(_) => "documents_not_found",
+            ApiError::Busy => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -115,12 +132,15 @@ impl ApiError {
         };
         ApiError::InvalidTransition { from, to, allowed }
     }
+}
 
-    pub fn body_rejection(rejection: BytesRejection, limit: usize) -> Self {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::InvalidBody(rejection.body_text())
+fn resume_status(err: &mianshi_resume::ResumeError) -> StatusCode {
+    use mianshi_resume::ResumeError as E;
+    match err {
+        E::TooLarge { .. } | E::DecompressionLimit { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        E::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        E::Empty | E::Encrypted | E::ScannedPdf | E::Unreadable(_) | E::NoText => {
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     }
 }

@@ -18,16 +18,29 @@ pub struct ApiJson<T>(pub T);
 /// Like [`ApiJson`], but an empty body is `None` (for endpoints that also take query values).
 pub struct OptionalApiJson<T>(pub Option<T>);
 
+/// Reads a JSON body under the JSON limit (`body_limit_bytes`). The router-wide limit is the
+/// larger upload limit of the document endpoints, so JSON bodies enforce their own.
 async fn read_body(req: Request, state: &AppState) -> Result<(HeaderMap, Bytes), ApiError> {
     let limit = state.config.body_limit_bytes;
     let headers = req.headers().clone();
-    let bytes = Bytes::from_request(req, state)
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
         .await
-        .map_err(|rejection| ApiError::body_rejection(rejection, limit))?;
+        .map_err(|err| body_error(err, limit))?;
     Ok((headers, bytes))
 }
 
-fn is_json(headers: &HeaderMap) -> bool {
+fn body_error(err: axum::Error, limit: usize) -> ApiError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(cause) = source {
+        if cause.is::<http_body_util::LengthLimitError>() {
+            return ApiError::PayloadTooLarge { limit };
+        }
+        source = cause.source();
+    }
+    ApiError::InvalidBody(format!("the request body could not be read: {err}"))
+}
+
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     let Some(content_type) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };

@@ -3,6 +3,7 @@
 //! `mianshi` CLI and only calls [`Server::bind`] and [`Server::run`].
 
 pub mod config;
+pub mod cpu;
 pub mod error;
 pub mod extract;
 pub mod logging;
@@ -46,6 +47,7 @@ use state::AppState;
     ),
     tags(
         (name = "interview", description = "Interview sessions (the seed's /api/interview paths)"),
+        (name = "resume", description = "Résumé and job-description parsing"),
         (name = "operations", description = "Health and readiness")
     )
 )]
@@ -55,13 +57,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{health, interview};
+    use routes::{documents, health, interview};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
         .routes(routes!(interview::update_status))
         .routes(routes!(interview::list_sessions))
         .routes(routes!(interview::get_results))
+        .routes(routes!(documents::get_documents))
+        .routes(routes!(documents::parse_resume))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()
@@ -70,7 +74,12 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api_routes();
-    let body_limit = state.config.body_limit_bytes;
+    // The router-wide limit is what document uploads need; JSON bodies enforce their own
+    // smaller limit as they are read (see `extract`).
+    let body_limit = state
+        .config
+        .body_limit_bytes
+        .max(state.config.resume_max_bytes * 2 + 64 * 1024);
     let observed = api
         .route("/metrics", get(metrics::serve_metrics))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -153,6 +162,10 @@ impl Server {
             .map_err(|source| ServerError::Bind { address, source })?;
         let state = AppState {
             store: store.clone() as Arc<dyn Store>,
+            cpu: Arc::new(cpu::CpuPool::new(
+                config.parse_workers,
+                Duration::from_secs(10),
+            )),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
         };

@@ -1,10 +1,11 @@
-//! What every handler can reach: the store, the settings and the metrics.
+//! What every handler can reach: the store, the settings, the metrics and the CPU pool.
 
 use std::sync::Arc;
 
 use mianshi_store::Store;
 
 use crate::config::Config;
+use crate::cpu::CpuPool;
 use crate::metrics::Metrics;
 
 #[derive(Clone)]
@@ -12,4 +13,6 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// CPU-heavy request work (document parsing) runs here, never on the async workers.
+    pub cpu: Arc<CpuPool>,
 }

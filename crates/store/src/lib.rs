@@ -12,7 +12,7 @@ pub mod test_support;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_core::{CandidateDocuments, NewSession, Session, SessionId, SessionStatus, Turn};
 
 pub use sql::{Backend, SqlStore, StoreOptions};
 
@@ -70,6 +70,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
+    /// The résumé/job documents stored with the session at creation, if any.
+    async fn get_documents(&self, id: SessionId) -> Result<Option<CandidateDocuments>, StoreError>;
+
     /// Moves `id` from `from` to `to`, stamping `started_at` on first entry to `in_progress` and
     /// `ended_at` on reaching a terminal status. Fails with `Conflict` if the stored status is no
     /// longer `from`.
@@ -94,6 +97,6 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<Session>, StoreError>;
 
-    /// Deletes the session and its turns; `false` if there was no such session.
+    /// Deletes the session, its turns and its documents; `false` if there was no such session.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
 }

@@ -6,11 +6,18 @@ use std::borrow::Cow;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::SqlSafeStr;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "sessions and turns",
-    include_str!("../migrations/0001_sessions.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "sessions and turns",
+        include_str!("../migrations/0001_sessions.sql"),
+    ),
+    (
+        2,
+        "candidate documents",
+        include_str!("../migrations/0002_candidate_documents.sql"),
+    ),
+];
 
 pub(crate) fn migrator() -> Migrator {
     Migrator::with_migrations(

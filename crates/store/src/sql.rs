@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_core::{CandidateDocuments, NewSession, Session, SessionId, SessionStatus, Turn};
 use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -249,6 +249,7 @@ impl Store for SqlStore {
             ended_at: None,
             turn_count: 0,
         };
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id, user_id, status, metadata, created_at, updated_at, turn_count) \
              VALUES ($1, $2, $3, $4, $5, $5, 0)",
@@ -258,8 +259,19 @@ impl Store for SqlStore {
         .bind(session.status.as_str())
         .bind(json_text(&session.metadata))
         .bind(to_ms(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(documents) = new.documents.filter(|d| !d.is_empty()) {
+            sqlx::query(
+                "INSERT INTO candidate_documents (session_id, documents, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(session.session_id.to_string())
+            .bind(json_text(&documents))
+            .bind(to_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(session)
     }
 
@@ -272,6 +284,18 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn get_documents(&self, id: SessionId) -> Result<Option<CandidateDocuments>, StoreError> {
+        let row = sqlx::query("SELECT documents FROM candidate_documents WHERE session_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let text: String = row.try_get("documents")?;
+            parse_json("documents", &text)
+        })
+        .transpose()
     }
 
     async fn update_status(
@@ -391,10 +415,15 @@ impl Store for SqlStore {
 
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM turns WHERE session_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        for sql in [
+            "DELETE FROM turns WHERE session_id = $1",
+            "DELETE FROM candidate_documents WHERE session_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id.to_string())
             .execute(&mut *tx)

@@ -3,7 +3,8 @@
 
 use chrono::{TimeZone, Utc};
 use mianshi_core::{
-    Answer, AnswerSource, Evidence, NewSession, Question, RubricItem, Score, SessionStatus, Turn,
+    Answer, AnswerSource, CandidateDocuments, Evidence, NewSession, Profile, Question, RubricItem,
+    Score, SessionStatus, Skill, Span, Turn,
 };
 use mianshi_store::test_support::TestDatabase;
 use mianshi_store::{PageRequest, SessionFilter, SqlStore, Store, StoreError, StoreOptions};
@@ -16,6 +17,31 @@ fn new_session(user: &str, position: &str) -> NewSession {
             .as_object()
             .cloned()
             .unwrap(),
+        documents: None,
+    }
+}
+
+fn documents() -> CandidateDocuments {
+    CandidateDocuments {
+        profile: Some(Profile {
+            name: Some("张伟".into()),
+            skills: vec![Skill {
+                name: "Kubernetes".into(),
+                category: "devops".into(),
+                evidence_span: Span {
+                    start: 3,
+                    end: 6,
+                    text: "k8s".into(),
+                },
+                mentions: 1,
+                section: "skills".into(),
+            }],
+            language: "zh".into(),
+            text: "熟悉 k8s".into(),
+            ..Default::default()
+        }),
+        job: None,
+        skill_match: None,
     }
 }
 
@@ -67,9 +93,17 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     let c = store
-        .create_session(new_session("someone-else", "SRE"))
+        .create_session(NewSession {
+            documents: Some(documents()),
+            ..new_session("someone-else", "SRE")
+        })
         .await
         .unwrap();
+    assert_eq!(
+        store.get_documents(c.session_id).await.unwrap(),
+        Some(documents())
+    );
+    assert_eq!(store.get_documents(a.session_id).await.unwrap(), None);
     assert_eq!(a.status, SessionStatus::Created);
     assert_eq!(
         store.get_session(a.session_id).await.unwrap(),
@@ -231,6 +265,8 @@ async fn story(store: &dyn Store) {
     assert_eq!(store.get_session(a.session_id).await.unwrap(), None);
     assert!(store.list_turns(a.session_id).await.unwrap().is_empty());
     assert!(store.get_session(b.session_id).await.unwrap().is_some());
+    assert!(store.delete_session(c.session_id).await.unwrap());
+    assert_eq!(store.get_documents(c.session_id).await.unwrap(), None);
     assert!(matches!(
         store
             .update_status(

@@ -7,20 +7,21 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use mianshi_core::machine::{transition, Effect, Event, InterviewState};
-use mianshi_core::{NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_core::{CandidateDocuments, NewSession, Session, SessionId, SessionStatus, Turn};
 use mianshi_store::{PageRequest, SessionFilter, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, OptionalApiJson, SessionPath};
+use crate::extract::{ApiQuery, OptionalApiJson, SessionPath};
+use crate::routes::documents::{parse_documents, DocumentInput, DocumentRequest, Form, Upload};
 use crate::state::AppState;
 
 pub const MAX_USER_ID_CHARS: usize = 128;
 pub const MAX_PAGE_SIZE: u32 = 200;
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct StartRequest {
     /// Who the session belongs to; `anonymous` if omitted.
     #[serde(default)]
@@ -29,6 +30,54 @@ pub struct StartRequest {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The candidate's résumé as text; upload a file with multipart/form-data instead.
+    #[serde(default)]
+    pub resume_text: Option<String>,
+    /// The job description as text.
+    #[serde(default)]
+    pub job_description: Option<String>,
+}
+
+/// The multipart form of `POST /api/interview/start` (for the docs).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StartForm {
+    user_id: Option<String>,
+    /// JSON object, as text.
+    metadata: Option<String>,
+    /// Résumé file: PDF, DOCX, TXT or Markdown.
+    #[schema(value_type = Option<String>, format = Binary)]
+    resume: Option<Vec<u8>>,
+    resume_text: Option<String>,
+    /// Job description as text or as a file.
+    job_description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartResponse {
+    #[serde(flatten)]
+    pub session: Session,
+    /// The parsed résumé/job description, when they were sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<CandidateDocuments>,
+}
+
+fn start_request_from_form(form: Form) -> Result<(StartRequest, DocumentInput), ApiError> {
+    let mut fields = form.fields;
+    let metadata = match fields.remove("metadata").filter(|m| !m.trim().is_empty()) {
+        Some(text) => Some(
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).map_err(
+                |err| ApiError::Validation(format!("`metadata` must be a JSON object: {err}")),
+            )?,
+        ),
+        None => None,
+    };
+    let request = StartRequest {
+        user_id: fields.remove("user_id"),
+        metadata,
+        ..Default::default()
+    };
+    Ok((request, form.documents))
 }
 
 fn validate_user_id(raw: Option<String>) -> Result<String, ApiError> {
@@ -54,25 +103,43 @@ fn validate_user_id(raw: Option<String>) -> Result<String, ApiError> {
     post,
     path = "/api/interview/start",
     tag = "interview",
-    request_body = StartRequest,
+    request_body(content(
+        (StartRequest = "application/json"),
+        (StartForm = "multipart/form-data"),
+    )),
     responses(
-        (status = 201, description = "Session created", body = Session),
+        (status = 201, description = "Session created", body = StartResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Wrong field types or invalid values", body = ErrorBody),
+        (status = 422, description = "Wrong field types, invalid values, or an unreadable résumé (`resume_*` codes)", body = ErrorBody),
     )
 )]
 pub async fn start_interview(
     State(state): State<AppState>,
-    ApiJson(request): ApiJson<StartRequest>,
+    request: DocumentRequest<StartRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (request, input) = match request {
+        DocumentRequest::Json(mut body) => {
+            let input = DocumentInput {
+                resume: body.resume_text.take().map(Upload::Text),
+                job: body.job_description.take().map(Upload::Text),
+            };
+            (body, input)
+        }
+        DocumentRequest::Form(form) => start_request_from_form(form)?,
+    };
     let user_id = validate_user_id(request.user_id)?;
+    // Parse before creating anything: an unreadable résumé leaves no half-made session.
+    let documents = parse_documents(&state, input)
+        .await?
+        .map(|(documents, _)| documents);
     let session = state
         .store
         .create_session(NewSession {
             user_id,
             metadata: request.metadata.unwrap_or_default(),
+            documents: documents.clone(),
         })
         .await?;
     state.metrics.session_created();
@@ -81,7 +148,7 @@ pub async fn start_interview(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(session),
+        Json(StartResponse { session, documents }),
     ))
 }
 

@@ -1,4 +1,5 @@
 //! HTTP routes, grouped by the part of the API they serve.
 
+pub mod documents;
 pub mod health;
 pub mod interview;

@@ -9,6 +9,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub const BODY_LIMIT: usize = 64 * 1024;
+pub const RESUME_LIMIT: usize = 2 * 1024 * 1024;
 
 pub struct TestServer {
     pub base: String,
@@ -34,6 +35,7 @@ impl TestServer {
             data_dir: Some(dir.path().to_owned()),
             log_files: Some(false),
             body_limit_bytes: Some(BODY_LIMIT),
+            resume_max_bytes: Some(RESUME_LIMIT),
             ..Default::default()
         }])
         .unwrap();
@@ -118,6 +120,31 @@ impl TestServer {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.json(Method::GET, path, None).await
+    }
+
+    /// Posts a multipart form and returns the reply.
+    pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "{status} response is not JSON: {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn stop(mut self) {
