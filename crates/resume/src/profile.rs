@@ -318,6 +318,22 @@ const ROLE_WORDS: &[&str] = &[
     "contributor",
     "manager",
 ];
+const TABLE_HEADER_WORDS: &[&str] = &[
+    "学校",
+    "院校",
+    "专业",
+    "学历",
+    "学位",
+    "时间",
+    "起止时间",
+    "school",
+    "university",
+    "degree",
+    "major",
+    "dates",
+    "date",
+    "period",
+];
 const LOCATIONS: &[&str] = &[
     "北京",
     "上海",
@@ -547,7 +563,12 @@ fn is_chinese_name(part: &str) -> bool {
 
 fn is_english_name(part: &str) -> bool {
     let words: Vec<&str> = part.split_whitespace().collect();
-    if !(2..=4).contains(&words.len()) || sections::heading(part).is_some() {
+    // "New York, NY" is a place: names carry no commas.
+    if !(2..=4).contains(&words.len())
+        || sections::heading(part).is_some()
+        || part.contains(',')
+        || is_location(part)
+    {
         return false;
     }
     words.iter().all(|w| {
@@ -840,6 +861,13 @@ fn education(body: &str) -> Vec<Education> {
                 {
                     continue;
                 }
+                // The header row of an education table ("学校 | 专业 | 学历 | 时间").
+                if value
+                    .split_whitespace()
+                    .all(|w| TABLE_HEADER_WORDS.contains(&w.to_lowercase().as_str()))
+                {
+                    continue;
+                }
                 if edu.school.is_none() && contains_word(value, SCHOOL_WORDS) {
                     edu.school = Some(value.to_owned());
                     continue;
@@ -959,10 +987,14 @@ fn classify_org_or_role(value: &str) -> (bool, bool) {
     }
 }
 
-/// "Senior Engineer, Acme Corp" and "北京某某科技有限公司 高级工程师" hold a role and an
-/// organisation in one field; split them when both halves are recognisable.
+/// "Senior Engineer, Acme Corp", "Ph.D. in Informatics, University of Edinburgh" and
+/// "北京某某科技有限公司 高级工程师" hold a role (or degree) and an organisation in one field;
+/// split them when both halves are recognisable.
 fn split_role_and_org(field: &str) -> Vec<String> {
     if let Some((a, b)) = field.split_once(", ") {
+        if degree_in(a).is_some() && contains_word(b, SCHOOL_WORDS) {
+            return vec![a.trim().to_owned(), b.trim().to_owned()];
+        }
         let (a_org, a_role) = classify_org_or_role(a);
         let (_, b_role) = classify_org_or_role(b);
         if (a_role && !a_org && !b_role) || (a_org && !a_role && b_role) {
