@@ -103,13 +103,7 @@ async fn seed_walkthrough(server: &TestServer) {
         .await;
     assert_eq!(completed.body["total"], 1);
 
-    let deleted = server
-        .json(
-            Method::DELETE,
-            &format!("/api/interview/session/{id}"),
-            None,
-        )
-        .await;
+    let deleted = server.delete(&format!("/api/interview/session/{id}")).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     server
         .get(&format!("/api/interview/session/{id}"))

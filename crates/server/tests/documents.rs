@@ -108,13 +108,7 @@ async fn start_with_a_docx_resume_keeps_the_documents_with_the_session() {
     assert_eq!(session.body["status"], "created");
     assert!(session.body.get("documents").is_none());
 
-    let deleted = server
-        .json(
-            Method::DELETE,
-            &format!("/api/interview/session/{id}"),
-            None,
-        )
-        .await;
+    let deleted = server.delete(&format!("/api/interview/session/{id}")).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     server
         .get(&format!("/api/interview/session/{id}/documents"))

@@ -82,25 +82,7 @@ impl TestServer {
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
-        let response = request.body(body).send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-                panic!(
-                    "{status} response is not JSON: {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            })
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply::read(request.body(body).send().await.unwrap()).await
     }
 
     pub async fn json(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
@@ -124,27 +106,15 @@ impl TestServer {
 
     /// Posts a multipart form and returns the reply.
     pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form) -> Reply {
-        let response = self
+        let request = self
             .client
             .post(format!("{}{}", self.base, path))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            panic!(
-                "{status} response is not JSON: {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        });
-        Reply {
-            status,
-            headers,
-            body,
-        }
+            .multipart(form);
+        Reply::read(request.send().await.unwrap()).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.json(Method::DELETE, path, None).await
     }
 
     pub async fn stop(mut self) {
@@ -158,6 +128,28 @@ impl TestServer {
 }
 
 impl Reply {
+    /// Reads a response whose body is JSON (or empty).
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{status} response is not JSON: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// Asserts an error reply: status, code, a message, the JSON envelope and a request id.
     pub fn assert_error(&self, status: StatusCode, code: &str) {
         assert_eq!(self.status, status, "body: {}", self.body);
