@@ -90,6 +90,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn list_turns(&self, id: SessionId) -> Result<Vec<Turn>, StoreError>;
 
+    /// The interviewer's saved state (opaque JSON owned by the interviewer), if any.
+    async fn load_interview(&self, id: SessionId) -> Result<Option<String>, StoreError>;
+
+    /// Saves the interviewer's state (e.g. after asking a question).
+    async fn save_interview(&self, id: SessionId, state: &str) -> Result<(), StoreError>;
+
+    /// Commits a turn and the interviewer's state after it in one transaction: the answer is
+    /// on record before the next question exists anywhere. Same index rule as `append_turn`.
+    async fn commit_turn(&self, id: SessionId, turn: &Turn, state: &str) -> Result<(), StoreError>;
+
     /// Newest first.
     async fn list_sessions(
         &self,

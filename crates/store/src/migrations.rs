@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "candidate documents",
         include_str!("../migrations/0002_candidate_documents.sql"),
     ),
+    (
+        3,
+        "interviewer state",
+        include_str!("../migrations/0003_interviews.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

@@ -108,6 +108,48 @@ impl SqlStore {
         Ok(row.is_some())
     }
 
+    /// Appends a turn (and, when given, the interviewer's state after it) atomically.
+    async fn write_turn(&self, id: SessionId, turn: &Turn, state: Option<&str>) -> Result<(), StoreError> {
+        let now = to_ms(Utc::now());
+        let mut tx = self.pool.begin().await?;
+        // Claim the index first: the write lock it takes serialises concurrent appenders.
+        let claimed = sqlx::query(
+            "UPDATE sessions SET turn_count = turn_count + 1, updated_at = $1 \
+             WHERE id = $2 AND turn_count = $3",
+        )
+        .bind(now)
+        .bind(id.to_string())
+        .bind(i64::from(turn.index))
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
+            let index = turn.index;
+            return Err(self
+                .explain_missed_write(id, || format!("turn {index} is not the next turn of {id}"))
+                .await);
+        }
+        sqlx::query(
+            "INSERT INTO turns (session_id, idx, question, answer, score, overall, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(turn.index))
+        .bind(json_text(&turn.question))
+        .bind(turn.answer.as_ref().map(json_text))
+        .bind(turn.score.as_ref().map(json_text))
+        .bind(turn.score.as_ref().map(|s| i64::from(s.overall)))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(state) = state {
+            upsert_interview(&mut *tx, id, state).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+
     /// Why a conditional write matched no row: the session is gone, or it changed under us.
     async fn explain_missed_write(
         &self,
@@ -159,6 +201,22 @@ fn redact(url: &str) -> String {
         Some((scheme, _)) => format!("{scheme}://…"),
         None => url.chars().take(16).collect(),
     }
+}
+
+async fn upsert_interview<'e, E>(executor: E, id: SessionId, state: &str) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO interviews (session_id, state, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (session_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+    )
+    .bind(id.to_string())
+    .bind(state.to_owned())
+    .bind(to_ms(Utc::now()))
+    .execute(executor)
+    .await?;
+    Ok(())
 }
 
 fn to_ms(at: DateTime<Utc>) -> i64 {
@@ -332,40 +390,26 @@ impl Store for SqlStore {
     }
 
     async fn append_turn(&self, id: SessionId, turn: &Turn) -> Result<(), StoreError> {
-        let now = to_ms(Utc::now());
-        let mut tx = self.pool.begin().await?;
-        // Claim the index first: the write lock it takes serialises concurrent appenders.
-        let claimed = sqlx::query(
-            "UPDATE sessions SET turn_count = turn_count + 1, updated_at = $1 \
-             WHERE id = $2 AND turn_count = $3",
-        )
-        .bind(now)
-        .bind(id.to_string())
-        .bind(i64::from(turn.index))
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            tx.rollback().await?;
-            let index = turn.index;
-            return Err(self
-                .explain_missed_write(id, || format!("turn {index} is not the next turn of {id}"))
-                .await);
+        self.write_turn(id, turn, None).await
+    }
+
+    async fn load_interview(&self, id: SessionId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT state FROM interviews WHERE session_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("state")).transpose()?)
+    }
+
+    async fn save_interview(&self, id: SessionId, state: &str) -> Result<(), StoreError> {
+        if !self.session_exists(id).await? {
+            return Err(StoreError::SessionNotFound(id));
         }
-        sqlx::query(
-            "INSERT INTO turns (session_id, idx, question, answer, score, overall, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id.to_string())
-        .bind(i64::from(turn.index))
-        .bind(json_text(&turn.question))
-        .bind(turn.answer.as_ref().map(json_text))
-        .bind(turn.score.as_ref().map(json_text))
-        .bind(turn.score.as_ref().map(|s| i64::from(s.overall)))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        upsert_interview(&self.pool, id, state).await
+    }
+
+    async fn commit_turn(&self, id: SessionId, turn: &Turn, state: &str) -> Result<(), StoreError> {
+        self.write_turn(id, turn, Some(state)).await
     }
 
     async fn list_turns(&self, id: SessionId) -> Result<Vec<Turn>, StoreError> {
@@ -418,6 +462,7 @@ impl Store for SqlStore {
         for sql in [
             "DELETE FROM turns WHERE session_id = $1",
             "DELETE FROM candidate_documents WHERE session_id = $1",
+            "DELETE FROM interviews WHERE session_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())

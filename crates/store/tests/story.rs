@@ -76,6 +76,8 @@ fn turn(index: u32, answered: bool) -> Turn {
                 note: "quantified result".into(),
             }],
             advice: vec!["Say what you personally changed.".into()],
+            outline: vec!["the cache design".into()],
+            notes: vec![],
         }),
     }
 }
@@ -173,6 +175,23 @@ async fn story(store: &dyn Store) {
     let missing = mianshi_core::SessionId::new_random();
     assert!(matches!(
         store.append_turn(missing, &turn(0, true)).await,
+        Err(StoreError::SessionNotFound(_))
+    ));
+    // The interviewer's state is saved with the turn it follows, atomically.
+    assert_eq!(store.load_interview(b.session_id).await.unwrap(), None);
+    store.save_interview(b.session_id, r#"{"asked":1}"#).await.unwrap();
+    assert_eq!(store.load_interview(b.session_id).await.unwrap().as_deref(), Some(r#"{"asked":1}"#));
+    store.commit_turn(b.session_id, &turn(0, true), r#"{"asked":2}"#).await.unwrap();
+    assert_eq!(store.load_interview(b.session_id).await.unwrap().as_deref(), Some(r#"{"asked":2}"#));
+    let stale = store.commit_turn(b.session_id, &turn(0, true), r#"{"asked":3}"#).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        store.load_interview(b.session_id).await.unwrap().as_deref(),
+        Some(r#"{"asked":2}"#),
+        "a refused turn leaves the state as it was"
+    );
+    assert!(matches!(
+        store.save_interview(missing, "{}").await,
         Err(StoreError::SessionNotFound(_))
     ));
     let turns = store.list_turns(a.session_id).await.unwrap();
