@@ -32,6 +32,45 @@ enum Command {
     /// Measure a component against labelled data.
     #[command(subcommand)]
     Eval(EvalTarget),
+    /// Benchmarks that print a table.
+    #[command(subcommand)]
+    Bench(BenchTarget),
+    /// Practise an interview in the terminal: type each answer, end it with a line holding
+    /// only "." or with Ctrl-D; Ctrl-D on an empty answer ends the interview.
+    Practice(PracticeArgs),
+}
+
+#[derive(Subcommand)]
+enum BenchTarget {
+    /// End of answer → next question latency, through HTTP and SQLite, and the engine alone.
+    Interviewer {
+        #[arg(long, default_value_t = 20)]
+        sessions: usize,
+        #[arg(long, default_value_t = 10)]
+        questions: u32,
+    },
+}
+
+#[derive(clap::Args)]
+struct PracticeArgs {
+    /// Your résumé (PDF, DOCX, TXT, Markdown).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// The job description.
+    #[arg(long)]
+    jd: Option<PathBuf>,
+    /// Interview language: zh or en [default: the résumé's language]
+    #[arg(long)]
+    lang: Option<String>,
+    /// technical, behavioural or mixed [default: mixed]
+    #[arg(long = "type")]
+    kind: Option<String>,
+    /// Questions in the interview, follow-ups included [default: 8]
+    #[arg(long)]
+    questions: Option<u32>,
+    /// 1 (junior), 2 (mid) or 3 (senior) [default: from the job description, else 2]
+    #[arg(long)]
+    difficulty: Option<u8>,
 }
 
 #[derive(clap::Args)]
@@ -54,6 +93,12 @@ enum EvalTarget {
     /// Field-level precision/recall/F1 of the résumé parser on a labelled folder (files with
     /// X.expected.json labels; a folder holding resumes/ and jd/ evaluates both).
     Resume { dir: PathBuf },
+    /// Simulated candidates through whole interviews, and the scorer against labelled answers
+    /// (a JSON-lines file, e.g. crates/interviewer/tests/data/answers/answers.jsonl).
+    Interviewer {
+        #[arg(long)]
+        answers: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -82,6 +127,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args),
         Command::Resume(args) => resume(args),
         Command::Eval(EvalTarget::Resume { dir }) => eval_resume(&dir),
+        Command::Eval(EvalTarget::Interviewer { answers }) => eval_interviewer(answers.as_deref()),
+        Command::Practice(args) => practice(args),
+        Command::Bench(BenchTarget::Interviewer {
+            sessions,
+            questions,
+        }) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            print!(
+                "{}",
+                runtime.block_on(mianshi_server::bench::interviewer(sessions, questions))?
+            );
+            Ok(())
+        }
     }
 }
 
@@ -119,14 +179,13 @@ fn resume(args: ResumeArgs) -> anyhow::Result<()> {
         print!("{}", extracted.text);
         return Ok(());
     }
-    let profile = mianshi_resume::parse_profile(&extracted.text);
-    let job = match &args.jd {
-        Some(path) => Some(mianshi_resume::parse_job(&read_document(path)?.text)),
-        None => None,
-    };
-    let skill_match = job
-        .as_ref()
-        .map(|job| mianshi_resume::match_profile(&profile, job));
+    let job_text = args.jd.as_deref().map(read_document).transpose()?;
+    let documents = mianshi_resume::build_documents(
+        Some(&extracted.text),
+        job_text.as_ref().map(|j| j.text.as_str()),
+    );
+    let profile = documents.profile.unwrap_or_default();
+    let (job, skill_match) = (documents.job, documents.skill_match);
     if args.json {
         let value = serde_json::json!({ "profile": profile, "job": job, "match": skill_match });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -166,6 +225,160 @@ fn eval_resume(dir: &Path) -> anyhow::Result<()> {
             println!("  {mistake}");
         }
         println!();
+    }
+    Ok(())
+}
+
+fn documents_from_files(
+    resume: Option<&Path>,
+    jd: Option<&Path>,
+) -> anyhow::Result<mianshi_resume::CandidateDocuments> {
+    let resume = resume.map(read_document).transpose()?;
+    let job = jd.map(read_document).transpose()?;
+    Ok(mianshi_resume::build_documents(
+        resume.as_ref().map(|r| r.text.as_str()),
+        job.as_ref().map(|j| j.text.as_str()),
+    ))
+}
+
+/// One answer from stdin: lines up to a "." line or end of input. `None` when the input ends
+/// before any text (Ctrl-D on an empty answer).
+fn read_answer(input: &mut impl std::io::BufRead) -> anyhow::Result<Option<String>> {
+    let mut answer = String::new();
+    loop {
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            return Ok((!answer.trim().is_empty()).then_some(answer));
+        }
+        if line.trim() == "." {
+            if answer.trim().is_empty() {
+                continue;
+            }
+            return Ok(Some(answer));
+        }
+        answer.push_str(&line);
+    }
+}
+
+fn practice(args: PracticeArgs) -> anyhow::Result<()> {
+    use mianshi_interviewer::{render, Interview, InterviewKind, Language, Settings};
+    let documents = documents_from_files(args.resume.as_deref(), args.jd.as_deref())?;
+    let mut metadata = serde_json::Map::new();
+    if let Some(lang) = &args.lang {
+        metadata.insert("language".into(), lang.clone().into());
+    }
+    if let Some(kind) = &args.kind {
+        InterviewKind::parse(kind).ok_or_else(|| anyhow::anyhow!("unknown --type `{kind}`"))?;
+        metadata.insert("interview_type".into(), kind.clone().into());
+    }
+    if let Some(n) = args.questions {
+        metadata.insert("questions".into(), n.into());
+    }
+    if let Some(d) = args.difficulty {
+        metadata.insert("difficulty".into(), d.into());
+    }
+    let settings =
+        Settings::from_metadata(&metadata, Some(&documents)).map_err(|e| anyhow::anyhow!(e))?;
+    let language = settings.language;
+    let zh = language == Language::Zh;
+    if let Some(profile) = &documents.profile {
+        let name = profile.name.as_deref().unwrap_or("?");
+        if zh {
+            println!("候选人：{name}");
+        } else {
+            println!("Candidate: {name}");
+        }
+    }
+    let mut interview = Interview::new(&documents, settings);
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut question = interview.next_question(chrono::Utc::now());
+    while let Some(q) = question {
+        let label = if q.follow_up_depth > 0 {
+            if zh {
+                "追问"
+            } else {
+                "Follow-up"
+            }
+        } else if zh {
+            "问题"
+        } else {
+            "Question"
+        };
+        println!(
+            "\n[{}/{}] {label}: {}",
+            interview.questions_asked, interview.settings.max_questions, q.text
+        );
+        println!(
+            "{}",
+            if zh {
+                "（输入回答，单独一行“.”或 Ctrl-D 结束）"
+            } else {
+                "(type your answer; a line with \".\" or Ctrl-D ends it)"
+            }
+        );
+        let Some(answer) = read_answer(&mut input)? else {
+            break;
+        };
+        let reply = interview.answer(&answer, chrono::Utc::now())?;
+        println!(
+            "\n{}",
+            render::score_text(&reply.assessment.score, &reply.decision, language)
+        );
+        question = reply.next;
+    }
+    println!(
+        "\n{}\n{}",
+        if zh {
+            "=== 面试总结 ==="
+        } else {
+            "=== Summary ==="
+        },
+        render::summary_text(&interview.summary(), language)
+    );
+    Ok(())
+}
+
+fn eval_interviewer(answers: Option<&Path>) -> anyhow::Result<()> {
+    use mianshi_interviewer::eval::{evaluate_labelled, run_harness};
+    let root = Path::new("crates/resume/tests/data/resumes");
+    let mut documents = Vec::new();
+    if root.is_dir() {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| !p.to_string_lossy().ends_with(".json"))
+            .collect();
+        paths.sort();
+        for path in paths.into_iter().take(6) {
+            documents.push(documents_from_files(Some(&path), None)?);
+        }
+    } else {
+        documents.push(mianshi_resume::CandidateDocuments::default());
+    }
+    let report = run_harness(&documents, 8);
+    println!(
+        "Simulated candidates ({} profiles × zh/en × 5 personas, 8-question mixed interviews)",
+        documents.len()
+    );
+    print!("{}", report.table());
+    let failures = report.failures();
+    if failures.is_empty() {
+        println!("harness thresholds: all met");
+    } else {
+        for f in &failures {
+            println!("FAILED: {f}");
+        }
+    }
+    let default = Path::new("crates/interviewer/tests/data/answers/answers.jsonl");
+    let answers = answers.unwrap_or(default);
+    if answers.is_file() {
+        println!();
+        print!(
+            "{}",
+            evaluate_labelled(answers)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .table()
+        );
     }
     Ok(())
 }

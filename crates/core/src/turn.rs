@@ -82,6 +82,12 @@ pub struct Score {
     pub evidence: Vec<Evidence>,
     #[serde(default)]
     pub advice: Vec<String>,
+    /// A short outline of what a strong answer covers.
+    #[serde(default)]
+    pub outline: Vec<String>,
+    /// How the score was made, and what was not measured (e.g. no embedding model).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A committed exchange. `answer` is absent when a session ended while the question was open,

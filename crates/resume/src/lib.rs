@@ -20,7 +20,7 @@ pub mod taxonomy;
 
 pub use extract::{extract_text, DocumentFormat, ExtractedText, Limits};
 pub use job::{match_profile, parse_job};
-pub use mianshi_core::{JobSpec, Profile, SkillMatch};
+pub use mianshi_core::{CandidateDocuments, JobSpec, Profile, SkillMatch};
 pub use profile::parse_profile;
 
 /// Why a document could not be read. Each variant has a stable code for the API.
@@ -75,6 +75,24 @@ pub fn extract_file(path: &std::path::Path, limits: &Limits) -> Result<Extracted
     }
     let bytes = std::fs::read(path).map_err(unreadable)?;
     extract_text(&bytes, path.file_name().and_then(|n| n.to_str()), limits)
+}
+
+/// The documents of an interview from extracted texts: the profile, the job and their match.
+pub fn build_documents(
+    resume_text: Option<&str>,
+    job_text: Option<&str>,
+) -> mianshi_core::CandidateDocuments {
+    let profile = resume_text.map(parse_profile);
+    let job = job_text.map(parse_job);
+    let skill_match = match (&profile, &job) {
+        (Some(profile), Some(job)) => Some(match_profile(profile, job)),
+        _ => None,
+    };
+    mianshi_core::CandidateDocuments {
+        profile,
+        job,
+        skill_match,
+    }
 }
 
 /// Reads a résumé file (any supported format) into a profile.

@@ -53,6 +53,10 @@ pub enum ApiError {
     DocumentsNotFound(String),
     #[error("the server is busy with other uploads; retry in a few seconds")]
     Busy,
+    #[error("no question is waiting for an answer; GET the question first")]
+    NoOpenQuestion,
+    #[error("the interview is not running: {0}")]
+    InterviewNotRunning(String),
     #[error("internal error; see the server log")]
     Internal(String),
 }
@@ -86,7 +90,10 @@ impl ApiError {
             ApiError::InvalidStatus(_) | ApiError::InvalidBody(_) | ApiError::Validation(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::InvalidTransition { .. } | ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::InvalidTransition { .. }
+            | ApiError::Conflict(_)
+            | ApiError::NoOpenQuestion
+            | ApiError::InterviewNotRunning(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -115,6 +122,8 @@ impl ApiError {
             ApiError::MalformedMultipart(_) => "malformed_multipart",
             ApiError::DocumentsNotFound(_) => "documents_not_found",
             ApiError::Busy => "busy",
+            ApiError::NoOpenQuestion => "no_open_question",
+            ApiError::InterviewNotRunning(_) => "interview_not_running",
             ApiError::Internal(_) => "internal",
         }
     }

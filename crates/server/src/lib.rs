@@ -2,6 +2,7 @@
 //! metrics endpoints, and the wiring of configuration, logging and storage. `main` lives in the
 //! `mianshi` CLI and only calls [`Server::bind`] and [`Server::run`].
 
+pub mod bench;
 pub mod config;
 pub mod cpu;
 pub mod error;
@@ -57,7 +58,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{documents, health, interview};
+    use routes::{documents, health, interview, loop_};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
@@ -66,6 +67,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interview::get_results))
         .routes(routes!(documents::get_documents))
         .routes(routes!(documents::parse_resume))
+        .routes(routes!(loop_::current_question))
+        .routes(routes!(loop_::answer))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()

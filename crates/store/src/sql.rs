@@ -109,7 +109,12 @@ impl SqlStore {
     }
 
     /// Appends a turn (and, when given, the interviewer's state after it) atomically.
-    async fn write_turn(&self, id: SessionId, turn: &Turn, state: Option<&str>) -> Result<(), StoreError> {
+    async fn write_turn(
+        &self,
+        id: SessionId,
+        turn: &Turn,
+        state: Option<&str>,
+    ) -> Result<(), StoreError> {
         let now = to_ms(Utc::now());
         let mut tx = self.pool.begin().await?;
         // Claim the index first: the write lock it takes serialises concurrent appenders.
@@ -148,7 +153,6 @@ impl SqlStore {
         tx.commit().await?;
         Ok(())
     }
-
 
     /// Why a conditional write matched no row: the session is gone, or it changed under us.
     async fn explain_missed_write(

@@ -179,11 +179,25 @@ async fn story(store: &dyn Store) {
     ));
     // The interviewer's state is saved with the turn it follows, atomically.
     assert_eq!(store.load_interview(b.session_id).await.unwrap(), None);
-    store.save_interview(b.session_id, r#"{"asked":1}"#).await.unwrap();
-    assert_eq!(store.load_interview(b.session_id).await.unwrap().as_deref(), Some(r#"{"asked":1}"#));
-    store.commit_turn(b.session_id, &turn(0, true), r#"{"asked":2}"#).await.unwrap();
-    assert_eq!(store.load_interview(b.session_id).await.unwrap().as_deref(), Some(r#"{"asked":2}"#));
-    let stale = store.commit_turn(b.session_id, &turn(0, true), r#"{"asked":3}"#).await;
+    store
+        .save_interview(b.session_id, r#"{"asked":1}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_interview(b.session_id).await.unwrap().as_deref(),
+        Some(r#"{"asked":1}"#)
+    );
+    store
+        .commit_turn(b.session_id, &turn(0, true), r#"{"asked":2}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_interview(b.session_id).await.unwrap().as_deref(),
+        Some(r#"{"asked":2}"#)
+    );
+    let stale = store
+        .commit_turn(b.session_id, &turn(0, true), r#"{"asked":3}"#)
+        .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     assert_eq!(
         store.load_interview(b.session_id).await.unwrap().as_deref(),

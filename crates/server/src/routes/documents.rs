@@ -152,20 +152,11 @@ pub async fn parse_documents(
             let resume = input.resume.as_ref().map(read).transpose()?;
             let job = input.job.as_ref().map(read).transpose()?;
             let format = resume.as_ref().map(|r| r.format.name());
-            let profile = resume.map(|r| mianshi_resume::parse_profile(&r.text));
-            let job = job.map(|j| mianshi_resume::parse_job(&j.text));
-            let skill_match = match (&profile, &job) {
-                (Some(profile), Some(job)) => Some(mianshi_resume::match_profile(profile, job)),
-                _ => None,
-            };
-            Ok((
-                CandidateDocuments {
-                    profile,
-                    job,
-                    skill_match,
-                },
-                format,
-            ))
+            let documents = mianshi_resume::build_documents(
+                resume.as_ref().map(|r| r.text.as_str()),
+                job.as_ref().map(|j| j.text.as_str()),
+            );
+            Ok((documents, format))
         })
         .await??;
     Ok(Some(parsed))

@@ -134,11 +134,14 @@ pub async fn start_interview(
     let documents = parse_documents(&state, input)
         .await?
         .map(|(documents, _)| documents);
+    let metadata = request.metadata.unwrap_or_default();
+    mianshi_interviewer::Settings::from_metadata(&metadata, documents.as_ref())
+        .map_err(ApiError::Validation)?;
     let session = state
         .store
         .create_session(NewSession {
             user_id,
-            metadata: request.metadata.unwrap_or_default(),
+            metadata,
             documents: documents.clone(),
         })
         .await?;
@@ -374,6 +377,8 @@ pub struct InterviewResults {
     pub content_score: Option<f64>,
     /// Why `content_score` is absent, when it is.
     pub content_score_note: Option<String>,
+    /// Per-topic outcomes, strengths and what to work on, once the interview has run.
+    pub summary: Option<mianshi_interviewer::engine::Summary>,
 }
 
 /// Results of a session: every committed turn with its score, and the overall content score.
@@ -414,6 +419,7 @@ pub async fn get_results(
         (Some(start), Some(end)) => Some((end - start).num_milliseconds() as f64 / 1000.0),
         _ => None,
     };
+    let summary = crate::routes::loop_::summary_of(&state, id).await?;
     Ok(Json(InterviewResults {
         session,
         duration_seconds,
@@ -421,6 +427,7 @@ pub async fn get_results(
         answered_turns,
         content_score,
         content_score_note,
+        summary,
     }))
 }
 

@@ -1,0 +1,175 @@
+//! `mianshi bench interviewer`: end of answer → next question, measured through the whole
+//! stack (HTTP, scoring on the CPU pool, the turn and state committed to SQLite with
+//! `synchronous = FULL`), next to the interviewer engine alone.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use mianshi_interviewer::eval::{persona_answer, Persona};
+use mianshi_interviewer::{Interview, Language, Settings};
+use serde_json::{json, Value};
+
+use crate::{Config, ConfigLayer, Server, ServerError};
+
+/// A minimal HTTP/1.1 client: one request per connection, JSON in and out.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response);
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn row(name: &str, mut samples: Vec<f64>) -> String {
+    samples.sort_by(f64::total_cmp);
+    format!(
+        "{name:<34} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}\n",
+        samples.len(),
+        percentile(&samples, 50.0),
+        percentile(&samples, 95.0),
+        percentile(&samples, 99.0),
+        samples.last().copied().unwrap_or(0.0)
+    )
+}
+
+/// The answer a simulated candidate gives to the open question, from the question's key
+/// points as the API returns them.
+fn answer_for(question: &Value, turn: usize, zh: bool) -> String {
+    let points: Vec<&str> = question["topic"]["key_points"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    match (turn % 3, zh) {
+        (0, true) => format!("首先，{}。当时我负责这部分，因为要兼顾性能和成本，最终把延迟从 200ms 降到 40ms。", points.join("；其次，")),
+        (0, false) => format!("First, {}. I led this because we had to balance cost and speed; latency went from 200 ms to 40 ms.", points.join("; then, ")),
+        (1, true) => "这个我们项目里也用过，整体效果还可以，主要看业务场景。".to_owned(),
+        (1, false) => "We used it in our project and it was fine overall; it depends on the scenario.".to_owned(),
+        (_, true) => "不太清楚。".to_owned(),
+        (_, false) => "Not sure.".to_owned(),
+    }
+}
+
+pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, ServerError> {
+    let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
+    let config = Config::resolve([ConfigLayer {
+        port: Some(0),
+        database_url: Some(format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        )),
+        log_files: Some(false),
+        ..Default::default()
+    }])
+    .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))?;
+    let server = Server::bind(config).await?;
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let http_samples = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<f64>> {
+        let mut samples = Vec::new();
+        for session in 0..sessions {
+            let zh = session % 2 == 0;
+            let (_, started) = http(
+                addr,
+                "POST",
+                "/api/interview/start",
+                Some(&json!({"user_id": "bench", "metadata": {"language": if zh { "zh" } else { "en" }, "questions": questions},
+                    "resume_text": "Jane Doe\nSkills\nJava, Redis, MySQL, Kafka, Docker, Kubernetes, Python\n"})),
+            )?;
+            let id = started["session_id"].as_str().unwrap_or_default().to_owned();
+            let (_, first) = http(addr, "GET", &format!("/api/interview/{id}/question"), None)?;
+            let mut question = first["question"].clone();
+            for turn in 0..questions as usize {
+                let body = json!({ "text": answer_for(&question, turn, zh) });
+                let started = Instant::now();
+                let (status, reply) = http(addr, "POST", &format!("/api/interview/{id}/answer"), Some(&body))?;
+                samples.push(started.elapsed().as_secs_f64() * 1000.0);
+                if status != 200 || reply["finished"] == true {
+                    break;
+                }
+                question = reply["next_question"].clone();
+            }
+        }
+        Ok(samples)
+    })
+    .await
+    .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))?
+    .map_err(ServerError::Serve)?;
+    let _ = stop.send(());
+    let _ = running.await;
+
+    // The engine alone, on the same kind of answers.
+    let mut engine_samples = Vec::new();
+    let documents = mianshi_resume::build_documents(
+        Some("Jane Doe\nSkills\nJava, Redis, MySQL, Kafka, Docker, Kubernetes, Python\n"),
+        None,
+    );
+    for session in 0..sessions {
+        let language = if session % 2 == 0 {
+            Language::Zh
+        } else {
+            Language::En
+        };
+        let mut interview = Interview::new(
+            &documents,
+            Settings {
+                language,
+                max_questions: questions,
+                ..Settings::default()
+            },
+        );
+        let now = chrono::Utc::now();
+        interview.next_question(now);
+        for turn in 0..questions as usize {
+            let Some(open) = interview.current.clone() else {
+                break;
+            };
+            let Some(q) = mianshi_interviewer::bank::bank().get(&open.bank_id) else {
+                break;
+            };
+            let persona = [Persona::Strong, Persona::Vague, Persona::Terse][turn % 3];
+            let answer = persona_answer(persona, q, &open.key_points, language, turn);
+            let started = Instant::now();
+            let reply = interview.answer(&answer, now);
+            engine_samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            if reply.map(|r| r.next.is_none()).unwrap_or(true) {
+                break;
+            }
+        }
+    }
+
+    let mut out = format!(
+        "End of answer → next question, {sessions} sessions × up to {questions} answers (no LLM)\n{:<34} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
+        "path", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    out.push_str(&row("HTTP + scoring + SQLite commit", http_samples));
+    out.push_str(&row("interviewer engine alone", engine_samples));
+    out.push_str("goal: p95 ≤ 300 ms end to end\n");
+    Ok(out)
+}
