@@ -32,12 +32,40 @@ enum Command {
     /// Measure a component against labelled data.
     #[command(subcommand)]
     Eval(EvalTarget),
+    /// The models Mianshi runs: list them, fetch them (checksum-verified), verify the cache.
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// Benchmarks that print a table.
     #[command(subcommand)]
     Bench(BenchTarget),
     /// Practise an interview in the terminal: type each answer, end it with a line holding
     /// only "." or with Ctrl-D; Ctrl-D on an empty answer ends the interview.
     Practice(PracticeArgs),
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Every model in the manifest, its size and whether it is in the cache.
+    List(ModelDirArg),
+    /// Fetch models (all default models when none are named).
+    Fetch {
+        names: Vec<String>,
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
+    /// Check the SHA-256 of every cached file (all models when none are named).
+    Verify {
+        names: Vec<String>,
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
+}
+
+#[derive(clap::Args)]
+struct ModelDirArg {
+    /// Model cache [default: ~/.cache/mianshi/models; also MIANSHI_MODEL_DIR, MODEL_CACHE_DIR]
+    #[arg(long, env = "MIANSHI_MODEL_DIR")]
+    model_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -129,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(EvalTarget::Resume { dir }) => eval_resume(&dir),
         Command::Eval(EvalTarget::Interviewer { answers }) => eval_interviewer(answers.as_deref()),
         Command::Practice(args) => practice(args),
+        Command::Models(command) => models(command),
         Command::Bench(BenchTarget::Interviewer {
             sessions,
             questions,
@@ -381,4 +410,134 @@ fn eval_interviewer(answers: Option<&Path>) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn model_cache(arg: &ModelDirArg) -> anyhow::Result<mianshi_models::ModelCache> {
+    let layer = ConfigLayer {
+        model_dir: arg.model_dir.clone(),
+        ..Default::default()
+    };
+    let config = Config::load(layer, None)?;
+    Ok(mianshi_models::ModelCache::new(config.model_dir))
+}
+
+/// An indicatif bar per file or package being fetched.
+struct Bar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl mianshi_models::Progress for Bar {
+    fn start(&self, model: &str, label: &str, total: Option<u64>) {
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:40} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            ),
+            None => indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg:40} {bytes}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_message(format!("{model}: {label}"));
+        if let Ok(mut slot) = self.0.lock() {
+            if let Some(previous) = slot.replace(bar) {
+                previous.finish_and_clear();
+            }
+        }
+    }
+
+    fn update(&self, done: u64) {
+        if let Ok(slot) = self.0.lock() {
+            if let Some(bar) = slot.as_ref() {
+                bar.set_position(done);
+            }
+        }
+    }
+
+    fn finish(&self, message: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
+        }
+        eprintln!("{message}");
+    }
+}
+
+fn models(command: ModelsCommand) -> anyhow::Result<()> {
+    use mianshi_models::{manifest, CacheState};
+    let selected = |names: &[String]| -> anyhow::Result<Vec<&'static mianshi_models::ModelSpec>> {
+        if names.is_empty() {
+            return Ok(manifest().models.iter().collect());
+        }
+        names
+            .iter()
+            .map(|n| manifest().get(n).map_err(anyhow::Error::from))
+            .collect()
+    };
+    match command {
+        ModelsCommand::List(dir) => {
+            let cache = model_cache(&dir)?;
+            println!(
+                "{:<24} {:>9} {:<8} {:<10} job",
+                "model", "MB", "default", "cache"
+            );
+            for model in &manifest().models {
+                let state = match cache.state(model) {
+                    CacheState::Ready => "ready".to_owned(),
+                    CacheState::Missing { .. } => "missing".to_owned(),
+                    CacheState::Damaged { .. } => "damaged".to_owned(),
+                };
+                println!(
+                    "{:<24} {:>9.1} {:<8} {:<10} {}",
+                    model.name,
+                    model.size() as f64 / 1_048_576.0,
+                    if model.default { "yes" } else { "" },
+                    state,
+                    model.job
+                );
+            }
+            println!("cache: {}", cache.root().display());
+            Ok(())
+        }
+        ModelsCommand::Fetch { names, dir } => {
+            let cache = model_cache(&dir)?;
+            let models: Vec<_> = if names.is_empty() {
+                manifest().models.iter().filter(|m| m.default).collect()
+            } else {
+                selected(&names)?
+            };
+            let bar = Bar(std::sync::Mutex::new(None));
+            let mut failed = Vec::new();
+            for model in models {
+                if let Err(err) = cache.fetch(model, &bar) {
+                    eprintln!("error: {err}");
+                    failed.push(model.name.clone());
+                }
+            }
+            anyhow::ensure!(failed.is_empty(), "not fetched: {}", failed.join(", "));
+            Ok(())
+        }
+        ModelsCommand::Verify { names, dir } => {
+            let cache = model_cache(&dir)?;
+            let mut bad = Vec::new();
+            for model in selected(&names)? {
+                // Without names, models never fetched are listed, not failed.
+                if names.is_empty() && matches!(cache.state(model), CacheState::Missing { .. }) {
+                    println!("missing  {}", model.name);
+                    continue;
+                }
+                match cache.verify(model) {
+                    Ok(()) => println!("ok       {}", model.name),
+                    Err(err) => {
+                        println!("FAILED   {}: {err}", model.name);
+                        bad.push(model.name.clone());
+                    }
+                }
+            }
+            anyhow::ensure!(bad.is_empty(), "verification failed: {}", bad.join(", "));
+            Ok(())
+        }
+    }
 }

@@ -81,6 +81,7 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
             dir.path().join("bench.db").display()
         )),
         log_files: Some(false),
+        fetch_models: Some(false),
         ..Default::default()
     }])
     .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))?;

@@ -51,6 +51,9 @@ pub struct ConfigLayer {
     /// Model cache folder [default: ~/.cache/mianshi/models; seed alias: MODEL_CACHE_DIR]
     #[arg(long, env = "MIANSHI_MODEL_DIR")]
     pub model_dir: Option<PathBuf>,
+    /// Fetch missing default models in the background on start [default: true]
+    #[arg(long, env = "MIANSHI_FETCH_MODELS")]
+    pub fetch_models: Option<bool>,
     /// Whisper model size for speech recognition [default: base; seed alias: WHISPER_MODEL]
     #[arg(long, env = "MIANSHI_WHISPER_MODEL")]
     pub whisper_model: Option<String>,
@@ -73,6 +76,7 @@ impl ConfigLayer {
             parse_workers: self.parse_workers.or(lower.parse_workers),
             model_dir: self.model_dir.or(lower.model_dir),
             whisper_model: self.whisper_model.or(lower.whisper_model),
+            fetch_models: self.fetch_models.or(lower.fetch_models),
         }
     }
 
@@ -131,6 +135,7 @@ pub struct Config {
     pub parse_workers: usize,
     pub model_dir: PathBuf,
     pub whisper_model: String,
+    pub fetch_models: bool,
 }
 
 impl fmt::Debug for Config {
@@ -151,6 +156,7 @@ impl fmt::Debug for Config {
             .field("parse_workers", &self.parse_workers)
             .field("model_dir", &self.model_dir)
             .field("whisper_model", &self.whisper_model)
+            .field("fetch_models", &self.fetch_models)
             .finish()
     }
 }
@@ -181,6 +187,7 @@ impl Config {
             parse_workers: merged.parse_workers.unwrap_or(2),
             model_dir: merged.model_dir.unwrap_or_else(default_model_dir),
             whisper_model: merged.whisper_model.unwrap_or_else(|| "base".to_owned()),
+            fetch_models: merged.fetch_models.unwrap_or(true),
         };
         config.validate()?;
         Ok(config)

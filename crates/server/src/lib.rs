@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod logging;
 pub mod metrics;
+pub mod models;
 pub mod routes;
 pub mod state;
 
@@ -69,6 +70,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))
         .routes(routes!(loop_::answer))
+        .routes(routes!(models::models_status))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()
@@ -163,7 +165,12 @@ impl Server {
         let listener = TcpListener::bind(&address)
             .await
             .map_err(|source| ServerError::Bind { address, source })?;
+        let board = Arc::new(models::ModelBoard::default());
+        if config.fetch_models {
+            models::fetch_defaults_in_background(board.clone(), config.model_dir.clone());
+        }
         let state = AppState {
+            models: board,
             store: store.clone() as Arc<dyn Store>,
             cpu: Arc::new(cpu::CpuPool::new(
                 config.parse_workers,

@@ -15,4 +15,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// CPU-heavy request work (document parsing) runs here, never on the async workers.
     pub cpu: Arc<CpuPool>,
+    /// Model fetches in progress or failed.
+    pub models: Arc<crate::models::ModelBoard>,
 }

@@ -502,6 +502,19 @@ async fn openapi_health_readiness_and_metrics() {
     }
     assert!(spec.body["components"]["schemas"]["ErrorBody"].is_object());
 
+    let models = server.get("/api/ai/models/status").await;
+    assert_eq!(models.status, StatusCode::OK);
+    let listed = models.body["models"].as_array().unwrap();
+    assert!(listed.len() >= 5);
+    for model in listed {
+        assert_eq!(model["status"], "missing", "{model}");
+        assert!(model["reason"]
+            .as_str()
+            .unwrap()
+            .contains("mianshi models fetch"));
+    }
+    assert!(spec.body["paths"]["/api/ai/models/status"].is_object());
+
     let health = server.get("/healthz").await;
     assert_eq!(health.body["status"], "ok");
     let ready = server.get("/readyz").await;

@@ -36,6 +36,8 @@ impl TestServer {
             log_files: Some(false),
             body_limit_bytes: Some(BODY_LIMIT),
             resume_max_bytes: Some(RESUME_LIMIT),
+            fetch_models: Some(false),
+            model_dir: Some(dir.path().join("models")),
             ..Default::default()
         }])
         .unwrap();

