@@ -104,7 +104,9 @@ urls = {{ "weights.bin" = "file://{path}" }}
     let model_dir = cache.model_dir(model);
     std::fs::create_dir_all(&model_dir).unwrap();
     std::fs::write(model_dir.join("weights.bin.part"), &bytes[..100_000]).unwrap();
-    cache.fetch(model, &Silent).expect("the second URL works after the first fails");
+    cache
+        .fetch(model, &Silent)
+        .expect("the second URL works after the first fails");
     cache.verify(model).unwrap();
     assert!(!model_dir.join("weights.bin.part").exists());
 }
