@@ -310,3 +310,68 @@ fn a_bad_setting_is_a_clear_error_not_a_panic() {
     assert!(stderr.contains("database_url"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn kill_9_mid_interview_resumes_at_the_same_question() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = Http::new();
+    let (id, expected_next) = {
+        let server = serve(dir.path());
+        let (code, started) = http.send(
+            Method::POST,
+            &format!("{}/api/interview/start", server.base),
+            Some(
+                json!({"user_id": "resume-me", "metadata": {"language": "en", "questions": 5},
+                "resume_text": "Jane Doe\nSkills\nRedis, MySQL, Docker\n"}),
+            ),
+        );
+        assert_eq!(code, 201, "{started}");
+        let id = started["session_id"].as_str().unwrap().to_owned();
+        let (_, first) = http.send(
+            Method::GET,
+            &format!("{}/api/interview/{id}/question", server.base),
+            None,
+        );
+        assert!(first["question"]["text"].is_string(), "{first}");
+        let (code, reply) = http.send(
+            Method::POST,
+            &format!("{}/api/interview/{id}/answer", server.base),
+            Some(json!({"text": "We used it."})),
+        );
+        assert_eq!(code, 200, "{reply}");
+        (
+            id,
+            reply["next_question"]["text"].as_str().unwrap().to_owned(),
+        )
+        // SIGKILL when `server` drops here.
+    };
+    let server = serve(dir.path());
+    let (code, resumed) = http.send(
+        Method::GET,
+        &format!("{}/api/interview/{id}/question", server.base),
+        None,
+    );
+    assert_eq!(code, 200, "{resumed}");
+    assert_eq!(
+        resumed["question"]["text"],
+        expected_next.as_str(),
+        "the open question survives the crash"
+    );
+    assert_eq!(resumed["number"], 2);
+    let (code, reply) = http.send(
+        Method::POST,
+        &format!("{}/api/interview/{id}/answer", server.base),
+        Some(json!({"text": "I led the migration and cut p95 latency from 300 ms to 90 ms."})),
+    );
+    assert_eq!(code, 200, "{reply}");
+    assert_eq!(
+        reply["turn_index"], 1,
+        "the answer before the crash is still turn 0"
+    );
+    let (_, results) = http.send(
+        Method::GET,
+        &format!("{}/api/interview/results/{id}", server.base),
+        None,
+    );
+    assert_eq!(results["turns"].as_array().unwrap().len(), 2);
+}

@@ -267,12 +267,16 @@ pub async fn answer(
 
 /// The interview summary for the results endpoint, when an interview has run.
 pub async fn summary_of(state: &AppState, id: SessionId) -> Result<Option<Summary>, ApiError> {
-    match state.store.load_interview(id).await? {
-        Some(json) => {
-            let interview: Interview = serde_json::from_str(&json)
-                .map_err(|err| ApiError::Internal(format!("interview state of {id}: {err}")))?;
-            Ok(Some(interview.summary()))
+    let Some(json) = state.store.load_interview(id).await? else {
+        return Ok(None);
+    };
+    // Results must stay readable even if a saved state predates the current format: the
+    // turns and scores are stored on their own; only the summary is lost, and logged.
+    match serde_json::from_str::<Interview>(&json) {
+        Ok(interview) => Ok(Some(interview.summary())),
+        Err(err) => {
+            tracing::warn!(session_id = %id, %err, "interview state unreadable; results without a summary");
+            Ok(None)
         }
-        None => Ok(None),
     }
 }
