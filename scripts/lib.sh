@@ -8,6 +8,7 @@ as_root() {
 ensure_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
   if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     missing+=(postgresql)
   fi
@@ -31,4 +32,11 @@ ensure_postgres() {
   done
   echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2
   return 1
+}
+
+# The browser tests drive Chromium with playwright-core (no browser download).
+ensure_web_deps() {
+  if [ ! -d web/node_modules/playwright-core ]; then
+    (cd web && npm ci --no-audit --no-fund --silent)
+  fi
 }

@@ -7,6 +7,7 @@ source scripts/lib.sh
 
 ensure_packages
 ensure_postgres
+ensure_web_deps
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mianshi/target}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod models;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -93,6 +94,7 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .merge(observed)
+        .merge(web::routes())
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
