@@ -37,26 +37,27 @@ fn a_whole_interview_in_the_browser() {
         .to_owned();
     let shots = dir.path().join("shots");
     std::fs::create_dir_all(&shots).unwrap();
-    let output = Command::new("node")
-        .arg(root.join("web/tests/flow.mjs"))
-        .arg(&base)
-        .arg(&shots)
-        .current_dir(root.join("web"))
-        .output()
-        .expect("node is installed");
+    for language in ["en", "zh"] {
+        let output = Command::new("node")
+            .arg(root.join("web/tests/flow.mjs"))
+            .arg(&base)
+            .arg(&shots)
+            .arg(language)
+            .current_dir(root.join("web"))
+            .output()
+            .expect("node is installed");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{language} browser flow failed:\n{stdout}\n{stderr}"
+        );
+        assert!(stdout.contains("web flow ok"), "{stdout}");
+        for shot in ["1-start", "2-question", "3-scored", "4-report"] {
+            let file = shots.join(format!("{language}-{shot}.png"));
+            assert!(file.is_file(), "{} missing", file.display());
+        }
+    }
     let _ = server.kill();
     let _ = server.wait();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "browser flow failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("web flow ok"), "{stdout}");
-    for shot in ["1-start", "2-question", "3-scored", "4-report"] {
-        assert!(
-            shots.join(format!("{shot}.png")).is_file(),
-            "{shot} screenshot missing"
-        );
-    }
 }
