@@ -47,6 +47,8 @@ pub enum ApiError {
     Unavailable(String),
     #[error("{0}")]
     Resume(#[from] mianshi_resume::ResumeError),
+    #[error("{0}")]
+    Speech(#[from] mianshi_speech::SpeechError),
     #[error("the multipart form could not be read: {0}")]
     MalformedMultipart(String),
     #[error("session {0} has no résumé or job description")]
@@ -82,6 +84,7 @@ impl ApiError {
             | ApiError::RouteNotFound(_)
             | ApiError::DocumentsNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Resume(err) => resume_status(err),
+            ApiError::Speech(err) => crate::routes::speech::speech_status(err),
             ApiError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
             ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InvalidSessionId(_)
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "not_ready",
             ApiError::Resume(err) => err.code(),
+            ApiError::Speech(err) => err.code(),
             ApiError::MalformedMultipart(_) => "malformed_multipart",
             ApiError::DocumentsNotFound(_) => "documents_not_found",
             ApiError::Busy => "busy",

@@ -51,6 +51,7 @@ use state::AppState;
     tags(
         (name = "interview", description = "Interview sessions (the seed's /api/interview paths)"),
         (name = "resume", description = "Résumé and job-description parsing"),
+        (name = "speech", description = "Speech-delivery measures"),
         (name = "operations", description = "Health and readiness")
     )
 )]
@@ -60,7 +61,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{documents, health, interview, loop_};
+    use routes::{documents, health, interview, loop_, speech};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
@@ -72,6 +73,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(loop_::current_question))
         .routes(routes!(loop_::answer))
         .routes(routes!(models::models_status))
+        .routes(routes!(speech::analyze_speech_quality))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()

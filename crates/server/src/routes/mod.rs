@@ -4,3 +4,4 @@ pub mod documents;
 pub mod health;
 pub mod interview;
 pub mod loop_;
+pub mod speech;

@@ -1,0 +1,131 @@
+//! `POST /api/ai/analyze-speech-quality` with the seed's multipart field names.
+
+mod common;
+
+use common::TestServer;
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+
+fn tone_and_pauses(rate: u32) -> Vec<f32> {
+    let voice = |seconds: f64| -> Vec<f32> {
+        (0..(seconds * f64::from(rate)) as usize)
+            .map(|i| {
+                let t = i as f64 / f64::from(rate);
+                let wave: f64 = (1..=4)
+                    .map(|h| (2.0 * std::f64::consts::PI * 180.0 * h as f64 * t).sin() / h as f64)
+                    .sum();
+                (wave * 0.3) as f32
+            })
+            .collect()
+    };
+    let silence = |seconds: f64| vec![0.0005f32; (seconds * f64::from(rate)) as usize];
+    [
+        silence(0.3),
+        voice(2.0),
+        silence(1.2),
+        voice(2.0),
+        silence(0.3),
+    ]
+    .concat()
+}
+
+/// A WAV whose header announces 11 minutes: refused from the header, before any decoding.
+fn long_header() -> Vec<u8> {
+    let mut wav = mianshi_speech::wav_bytes(&vec![0.0; 8_000], 8_000);
+    let announced: u32 = 8_000 * 2 * 660;
+    wav[40..44].copy_from_slice(&announced.to_le_bytes());
+    wav
+}
+
+#[tokio::test]
+async fn speech_quality_is_measured_or_absent_with_reasons() {
+    let server = TestServer::sqlite().await;
+    let wav = mianshi_speech::wav_bytes(&tone_and_pauses(16_000), 16_000);
+    let form = Form::new()
+        .text("session_id", "s-1")
+        .text("language", "en")
+        .text(
+            "transcript",
+            "Um, so I led the migration, you know, and we cut latency in half.",
+        )
+        .part(
+            "audio_file",
+            Part::bytes(wav.clone()).file_name("answer.wav"),
+        );
+    let reply = server
+        .multipart("/api/ai/analyze-speech-quality", form)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let m = &reply.body["metrics"];
+    assert_eq!(reply.body["session_id"], "s-1");
+    assert!(
+        (m["speaking_time"]["value"].as_f64().unwrap() - 4.0).abs() < 0.2,
+        "{m}"
+    );
+    assert_eq!(m["pauses"]["value"], 1.0);
+    assert!(
+        (m["pitch_mean"]["value"].as_f64().unwrap() - 180.0).abs() < 4.0,
+        "{m}"
+    );
+    assert_eq!(m["fillers"]["value"], 2.0);
+    assert!(m["pace"]["value"].as_f64().unwrap() > 100.0);
+    assert_eq!(m["pace"]["unit"], "words/min");
+
+    // Without a transcript, pace is absent and says why.
+    let form = Form::new().part("audio_file", Part::bytes(wav).file_name("answer.wav"));
+    let reply = server
+        .multipart("/api/ai/analyze-speech-quality", form)
+        .await;
+    assert_eq!(
+        reply.body["metrics"]["pace"]["value"],
+        serde_json::Value::Null
+    );
+    assert!(reply.body["metrics"]["pace"]["absent_reason"]
+        .as_str()
+        .unwrap()
+        .contains("transcript"));
+
+    let cases = [
+        (
+            Form::new().part(
+                "audio_file",
+                Part::bytes(b"OggS\0\0\0\0rest".to_vec()).file_name("a.ogg"),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "audio_unsupported_format",
+        ),
+        (
+            Form::new().part(
+                "audio_file",
+                Part::bytes(b"not audio at all".to_vec()).file_name("a.wav"),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_unreadable",
+        ),
+        (
+            Form::new().part("audio_file", Part::bytes(Vec::new()).file_name("a.wav")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_empty",
+        ),
+        (
+            Form::new().text("transcript", "no audio"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            Form::new().part(
+                "audio_file",
+                Part::bytes(long_header()).file_name("long.wav"),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "audio_too_long",
+        ),
+    ];
+    for (form, status, code) in cases {
+        server
+            .multipart("/api/ai/analyze-speech-quality", form)
+            .await
+            .assert_error(status, code);
+    }
+    server.stop().await;
+}

@@ -1,0 +1,506 @@
+//! Speech delivery, measured from the signal (and from a transcript when there is one):
+//! speaking time, pauses, loudness, clipping and pitch from the audio; pace and fillers from
+//! the words. What cannot be measured is absent with the reason — never a placeholder.
+//!
+//! Decoding covers WAV (PCM 8/16/24/32-bit and float) today; compressed formats and Whisper
+//! arrive with the speech-recognition work.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SpeechError {
+    #[error("the audio file is empty")]
+    Empty,
+    #[error("the audio is {seconds:.0} s long; the limit is {limit:.0} s")]
+    TooLong { seconds: u64, limit: u64 },
+    #[error("this audio format is not supported yet ({0}); send WAV")]
+    UnsupportedFormat(String),
+    #[error("the audio could not be read: {0}")]
+    Unreadable(String),
+}
+
+impl SpeechError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SpeechError::Empty => "audio_empty",
+            SpeechError::TooLong { .. } => "audio_too_long",
+            SpeechError::UnsupportedFormat(_) => "audio_unsupported_format",
+            SpeechError::Unreadable(_) => "audio_unreadable",
+        }
+    }
+}
+
+/// Mono samples in [-1, 1].
+#[derive(Debug, Clone)]
+pub struct Audio {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+impl Audio {
+    pub fn duration_seconds(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate.max(1))
+    }
+}
+
+fn sniff(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] => "wav",
+        [b'f', b'L', b'a', b'C', ..] => "FLAC",
+        [b'O', b'g', b'g', b'S', ..] => "Ogg",
+        [0x1A, 0x45, 0xDF, 0xA3, ..] => "WebM/Matroska",
+        [b'I', b'D', b'3', ..] | [0xFF, 0xFB, ..] | [0xFF, 0xF3, ..] => "MP3",
+        [_, _, _, _, b'f', b't', b'y', b'p', ..] => "MP4/M4A",
+        _ => "unknown",
+    }
+}
+
+/// Decodes and down-mixes to mono. `max_seconds` bounds the work an upload can cause.
+pub fn decode(bytes: &[u8], max_seconds: u64) -> Result<Audio, SpeechError> {
+    if bytes.is_empty() {
+        return Err(SpeechError::Empty);
+    }
+    match sniff(bytes) {
+        "wav" => {}
+        "unknown" => {
+            return Err(SpeechError::Unreadable(
+                "not a recognised audio file".into(),
+            ))
+        }
+        other => return Err(SpeechError::UnsupportedFormat(other.to_owned())),
+    }
+    let mut reader = hound::WavReader::new(std::io::Cursor::new(bytes))
+        .map_err(|e| SpeechError::Unreadable(e.to_string()))?;
+    let spec = reader.spec();
+    if spec.channels == 0 || spec.sample_rate < 4000 || spec.sample_rate > 384_000 {
+        return Err(SpeechError::Unreadable(format!(
+            "{} channels at {} Hz",
+            spec.channels, spec.sample_rate
+        )));
+    }
+    let frames = u64::from(reader.duration());
+    let seconds = frames / u64::from(spec.sample_rate);
+    if seconds > max_seconds {
+        return Err(SpeechError::TooLong {
+            seconds,
+            limit: max_seconds,
+        });
+    }
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader.samples::<f32>().collect::<Result<_, _>>(),
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<Result<_, _>>()
+        }
+    }
+    .map_err(|e| SpeechError::Unreadable(e.to_string()))?;
+    let channels = usize::from(spec.channels);
+    let samples = interleaved
+        .chunks(channels)
+        .map(|frame| (frame.iter().sum::<f32>() / channels as f32).clamp(-1.0, 1.0))
+        .collect();
+    Ok(Audio {
+        samples,
+        sample_rate: spec.sample_rate,
+    })
+}
+
+/// A metric value with its unit, or the reason it is absent.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Measure {
+    pub value: Option<f64>,
+    pub unit: &'static str,
+    /// Why the value is absent.
+    pub absent_reason: Option<String>,
+}
+
+impl Measure {
+    fn of(value: f64, unit: &'static str) -> Self {
+        Self {
+            value: Some((value * 100.0).round() / 100.0),
+            unit,
+            absent_reason: None,
+        }
+    }
+
+    fn absent(unit: &'static str, reason: &str) -> Self {
+        Self {
+            value: None,
+            unit,
+            absent_reason: Some(reason.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct SpeechMetrics {
+    pub duration: Measure,
+    pub speaking_time: Measure,
+    pub pauses: Measure,
+    pub long_pauses: Measure,
+    pub longest_pause: Measure,
+    pub loudness: Measure,
+    pub peak: Measure,
+    pub clipping: Measure,
+    pub pitch_mean: Measure,
+    pub pitch_range: Measure,
+    pub pace: Measure,
+    pub fillers: Measure,
+    pub filler_rate: Measure,
+}
+
+const FRAME_SECONDS: f64 = 0.02;
+/// A silence at least this long between speech counts as a pause.
+pub const PAUSE_SECONDS: f64 = 0.5;
+/// Pauses longer than this are reported on their own.
+pub const LONG_PAUSE_SECONDS: f64 = 2.5;
+
+fn db(x: f64) -> f64 {
+    20.0 * x.max(1e-9).log10()
+}
+
+/// Voiced frames by energy against the recording's own noise floor.
+fn voiced_frames(audio: &Audio) -> (Vec<bool>, Vec<f64>, usize) {
+    let frame = ((audio.sample_rate as f64 * FRAME_SECONDS) as usize).max(1);
+    let rms: Vec<f64> = audio
+        .samples
+        .chunks(frame)
+        .map(|c| {
+            (c.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / c.len() as f64).sqrt()
+        })
+        .collect();
+    let mut sorted: Vec<f64> = rms.iter().map(|&r| db(r)).collect();
+    sorted.sort_by(f64::total_cmp);
+    let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(-90.0);
+    let loudest = sorted.last().copied().unwrap_or(-90.0);
+    // Speech sits well above the floor; require −50 dBFS at least so near-silence stays silent.
+    let threshold = (floor + 12.0).max(loudest - 35.0).max(-50.0);
+    (rms.iter().map(|&r| db(r) > threshold).collect(), rms, frame)
+}
+
+/// YIN fundamental frequency of one window, 70–400 Hz; `None` when unvoiced.
+fn yin(window: &[f32], sample_rate: u32) -> Option<f64> {
+    let min_lag = (f64::from(sample_rate) / 400.0) as usize;
+    let max_lag = ((f64::from(sample_rate) / 70.0) as usize).min(window.len() / 2);
+    if max_lag <= min_lag + 2 {
+        return None;
+    }
+    let n = window.len() - max_lag;
+    let mut diff = vec![0.0f64; max_lag + 1];
+    for (lag, d) in diff.iter_mut().enumerate().skip(1) {
+        *d = (0..n)
+            .map(|i| {
+                let x = f64::from(window[i]) - f64::from(window[i + lag]);
+                x * x
+            })
+            .sum();
+    }
+    // Cumulative mean normalised difference.
+    let mut running = 0.0;
+    let mut cmnd = vec![1.0f64; max_lag + 1];
+    for lag in 1..=max_lag {
+        running += diff[lag];
+        cmnd[lag] = if running > 0.0 {
+            diff[lag] * lag as f64 / running
+        } else {
+            1.0
+        };
+    }
+    let lag = (min_lag..max_lag).find(|&l| cmnd[l] < 0.15 && cmnd[l] <= cmnd[l + 1])?;
+    // Parabolic interpolation around the minimum.
+    let (a, b, c) = (cmnd[lag - 1], cmnd[lag], cmnd[lag + 1]);
+    let shift = if (a - 2.0 * b + c).abs() > 1e-12 {
+        0.5 * (a - c) / (a - 2.0 * b + c)
+    } else {
+        0.0
+    };
+    Some(f64::from(sample_rate) / (lag as f64 + shift))
+}
+
+const FILLERS: &[&str] = &[
+    "嗯",
+    "呃",
+    "啊",
+    "那个",
+    "就是说",
+    "然后呢",
+    "对吧",
+    "um",
+    "uh",
+    "erm",
+    "you know",
+    "i mean",
+    "kind of",
+    "sort of",
+    "basically",
+    "like,",
+];
+
+fn count_fillers(transcript: &str) -> usize {
+    let lower = transcript.to_lowercase();
+    FILLERS
+        .iter()
+        .map(|f| {
+            if f.is_ascii() {
+                lower
+                    .match_indices(f)
+                    .filter(|(at, m)| {
+                        let before = lower[..*at].chars().next_back();
+                        let after = lower[at + m.len()..].chars().next();
+                        !before.is_some_and(|c| c.is_alphanumeric())
+                            && !after.is_some_and(|c| c.is_alphanumeric())
+                    })
+                    .count()
+            } else {
+                lower.matches(f).count()
+            }
+        })
+        .sum()
+}
+
+/// Words in a transcript: Latin words, and Chinese characters at 1.5 characters a word so
+/// Chinese and English pace share a scale.
+fn words(transcript: &str) -> f64 {
+    let is_cjk = |c: char| matches!(c as u32, 0x3400..=0x9FFF);
+    let latin = transcript
+        .split(|c: char| !c.is_alphanumeric() || is_cjk(c))
+        .filter(|w| !w.is_empty())
+        .count();
+    let cjk = transcript.chars().filter(|&c| is_cjk(c)).count();
+    latin as f64 + cjk as f64 / 1.5
+}
+
+pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
+    let (voiced, rms, frame) = voiced_frames(audio);
+    let frame_seconds = frame as f64 / f64::from(audio.sample_rate);
+    let speaking = voiced.iter().filter(|&&v| v).count() as f64 * frame_seconds;
+
+    // Pauses: silent runs between the first and the last voiced frame.
+    let first = voiced.iter().position(|&v| v);
+    let last = voiced.iter().rposition(|&v| v);
+    let mut pauses = Vec::new();
+    if let (Some(first), Some(last)) = (first, last) {
+        let mut run = 0usize;
+        for &v in &voiced[first..=last] {
+            if v {
+                if run as f64 * frame_seconds >= PAUSE_SECONDS {
+                    pauses.push(run as f64 * frame_seconds);
+                }
+                run = 0;
+            } else {
+                run += 1;
+            }
+        }
+    }
+
+    let voiced_rms: Vec<f64> = rms
+        .iter()
+        .zip(&voiced)
+        .filter(|(_, &v)| v)
+        .map(|(&r, _)| r)
+        .collect();
+    let peak = audio.samples.iter().fold(0.0f32, |m, &s| m.max(s.abs()));
+    let clipped = audio.samples.iter().filter(|s| s.abs() >= 0.999).count();
+
+    // Pitch on 40 ms windows centred in voiced frames (every other frame is plenty).
+    let window = (f64::from(audio.sample_rate) * 0.04) as usize;
+    let pitches: Vec<f64> = voiced
+        .iter()
+        .enumerate()
+        .filter(|(i, &v)| v && i % 2 == 0)
+        .filter_map(|(i, _)| {
+            let start = i * frame;
+            audio
+                .samples
+                .get(start..start + window)
+                .and_then(|w| yin(w, audio.sample_rate))
+        })
+        .collect();
+
+    let no_speech = "no speech was detected in the audio";
+    let no_transcript =
+        "needs the words: send a transcript (speech recognition is not wired in yet)";
+    let mut metrics = SpeechMetrics {
+        duration: Measure::of(audio.duration_seconds(), "s"),
+        speaking_time: Measure::of(speaking, "s"),
+        pauses: Measure::of(pauses.len() as f64, "count"),
+        long_pauses: Measure::of(
+            pauses.iter().filter(|&&p| p > LONG_PAUSE_SECONDS).count() as f64,
+            "count",
+        ),
+        longest_pause: Measure::of(pauses.iter().copied().fold(0.0, f64::max), "s"),
+        loudness: Measure::absent("dBFS", no_speech),
+        peak: Measure::of(db(f64::from(peak)), "dBFS"),
+        clipping: Measure::of(
+            clipped as f64 * 100.0 / audio.samples.len().max(1) as f64,
+            "% of samples",
+        ),
+        pitch_mean: Measure::absent("Hz", no_speech),
+        pitch_range: Measure::absent("semitones", no_speech),
+        pace: Measure::absent("words/min", no_transcript),
+        fillers: Measure::absent("count", no_transcript),
+        filler_rate: Measure::absent("per min", no_transcript),
+    };
+    if !voiced_rms.is_empty() {
+        let mean_square = voiced_rms.iter().map(|r| r * r).sum::<f64>() / voiced_rms.len() as f64;
+        metrics.loudness = Measure::of(db(mean_square.sqrt()), "dBFS");
+    }
+    if pitches.len() >= 3 {
+        let mut sorted = pitches.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mean = pitches.iter().sum::<f64>() / pitches.len() as f64;
+        // 10th–90th percentile, so a few octave errors do not make the range.
+        let low = sorted[sorted.len() / 10];
+        let high = sorted[sorted.len() * 9 / 10];
+        metrics.pitch_mean = Measure::of(mean, "Hz");
+        metrics.pitch_range = Measure::of(12.0 * (high / low).log2(), "semitones");
+    } else if speaking > 0.0 {
+        metrics.pitch_mean = Measure::absent("Hz", "no voiced pitch was found");
+        metrics.pitch_range = Measure::absent("semitones", "no voiced pitch was found");
+    }
+    if let Some(text) = transcript.filter(|t| !t.trim().is_empty()) {
+        let minutes = speaking / 60.0;
+        let fillers = count_fillers(text) as f64;
+        if minutes > 0.0 {
+            metrics.pace = Measure::of(words(text) / minutes, "words/min");
+            metrics.filler_rate = Measure::of(fillers / minutes, "per min");
+        } else {
+            metrics.pace = Measure::absent("words/min", no_speech);
+            metrics.filler_rate = Measure::absent("per min", no_speech);
+        }
+        metrics.fillers = Measure::of(fillers, "count");
+    }
+    metrics
+}
+
+/// Writes 16-bit mono WAV (tests and tools).
+pub fn wav_bytes(samples: &[f32], sample_rate: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    if let Ok(mut writer) = hound::WavWriter::new(&mut out, spec) {
+        for &s in samples {
+            let _ = writer.write_sample((s.clamp(-1.0, 1.0) * 32767.0) as i16);
+        }
+        let _ = writer.finalize();
+    }
+    out.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A voiced sound: a 150 Hz harmonic series with a slow amplitude envelope.
+    fn voice(seconds: f64, f0: f64, rate: u32, amplitude: f32) -> Vec<f32> {
+        let n = (seconds * f64::from(rate)) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / f64::from(rate);
+                let wave: f64 = (1..=5)
+                    .map(|h| (2.0 * std::f64::consts::PI * f0 * h as f64 * t).sin() / h as f64)
+                    .sum();
+                (wave * 0.6) as f32 * amplitude
+            })
+            .collect()
+    }
+
+    fn silence(seconds: f64, rate: u32) -> Vec<f32> {
+        // A faint noise floor, as real rooms have.
+        (0..(seconds * f64::from(rate)) as usize)
+            .map(|i| ((i * 7919 % 1000) as f32 / 1000.0 - 0.5) * 0.002)
+            .collect()
+    }
+
+    #[test]
+    fn measures_a_known_signal() {
+        let rate = 16_000;
+        let mut samples = Vec::new();
+        samples.extend(silence(0.5, rate));
+        samples.extend(voice(2.0, 150.0, rate, 0.5));
+        samples.extend(silence(1.0, rate)); // a pause
+        samples.extend(voice(1.5, 150.0, rate, 0.5));
+        samples.extend(silence(3.0, rate)); // a long pause
+        samples.extend(voice(1.0, 150.0, rate, 0.5));
+        let audio = decode(&wav_bytes(&samples, rate), 600).unwrap();
+        let m = analyze(
+            &audio,
+            Some("Um, I led the migration and, you know, cut latency by half."),
+        );
+        assert!((m.duration.value.unwrap() - 9.0).abs() < 0.01);
+        assert!(
+            (m.speaking_time.value.unwrap() - 4.5).abs() < 0.15,
+            "{:?}",
+            m.speaking_time
+        );
+        assert_eq!(m.pauses.value, Some(2.0));
+        assert_eq!(m.long_pauses.value, Some(1.0));
+        assert!((m.longest_pause.value.unwrap() - 3.0).abs() < 0.1);
+        let pitch = m.pitch_mean.value.unwrap();
+        assert!((pitch - 150.0).abs() < 3.0, "pitch {pitch}");
+        assert!(m.pitch_range.value.unwrap() < 1.0);
+        assert_eq!(m.clipping.value, Some(0.0));
+        assert_eq!(m.fillers.value, Some(2.0));
+        let pace = m.pace.value.unwrap();
+        assert!((pace - 12.0 / 4.5 * 60.0).abs() < 10.0, "pace {pace}");
+    }
+
+    #[test]
+    fn silence_measures_no_speech_and_says_why() {
+        let audio = decode(&wav_bytes(&silence(5.0, 16_000), 16_000), 600).unwrap();
+        let m = analyze(&audio, None);
+        assert_eq!(m.speaking_time.value, Some(0.0));
+        assert_eq!(m.loudness.value, None);
+        assert!(m
+            .loudness
+            .absent_reason
+            .as_deref()
+            .unwrap()
+            .contains("no speech"));
+        assert!(m
+            .pace
+            .absent_reason
+            .as_deref()
+            .unwrap()
+            .contains("transcript"));
+    }
+
+    #[test]
+    fn loud_clipped_audio_is_reported() {
+        let rate = 8_000;
+        let audio = decode(&wav_bytes(&voice(2.0, 200.0, rate, 3.0), rate), 600).unwrap();
+        let m = analyze(&audio, None);
+        assert!(m.clipping.value.unwrap() > 5.0, "{:?}", m.clipping);
+        assert!(m.peak.value.unwrap() > -0.1);
+    }
+
+    #[test]
+    fn bad_inputs_are_clear_errors() {
+        assert_eq!(decode(b"", 600).unwrap_err(), SpeechError::Empty);
+        assert_eq!(
+            decode(b"OggS\0\0\0\0\0\0\0\0", 600).unwrap_err().code(),
+            "audio_unsupported_format"
+        );
+        assert_eq!(
+            decode(b"\x1a\x45\xdf\xa3webm", 600).unwrap_err().code(),
+            "audio_unsupported_format"
+        );
+        assert_eq!(
+            decode(b"garbage bytes", 600).unwrap_err().code(),
+            "audio_unreadable"
+        );
+        let mut truncated = wav_bytes(&voice(1.0, 150.0, 16_000, 0.5), 16_000);
+        truncated.truncate(30);
+        assert!(decode(&truncated, 600).is_err());
+        let long = wav_bytes(&silence(5.0, 8_000), 8_000);
+        assert_eq!(decode(&long, 2).unwrap_err().code(), "audio_too_long");
+    }
+}
