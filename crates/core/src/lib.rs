@@ -5,6 +5,7 @@
 pub mod machine;
 pub mod profile;
 pub mod session;
+pub mod text;
 pub mod turn;
 
 pub use machine::{transition, Effect, Event, InterviewState, TransitionError};

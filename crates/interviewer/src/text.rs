@@ -5,9 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x9FFF)
-}
+pub use mianshi_core::text::{filler_count, is_cjk, word_count};
 
 /// Whether `keyword` occurs in `lower` (the answer, lower-cased): as a substring for Chinese
 /// keywords, on word boundaries for Latin ones.
@@ -65,17 +63,6 @@ pub fn sentence_at(text: &str, at: usize) -> (usize, usize) {
         .unwrap_or((0, text.len()))
 }
 
-/// Words: Latin words plus Chinese characters counted at 1.5 characters a word, which puts
-/// Chinese and English answers of the same substance on one scale.
-pub fn word_count(text: &str) -> f32 {
-    let latin = text
-        .split(|c: char| !c.is_alphanumeric() || is_cjk(c))
-        .filter(|w| !w.is_empty())
-        .count();
-    let cjk = text.chars().filter(|c| is_cjk(*c)).count();
-    latin as f32 + cjk as f32 / 1.5
-}
-
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\d+(?:\.\d+)?\s*(?:%|％|ms|s\b|秒|分钟|小时|天|倍|万|亿|千|k\b|m\b|gb|mb|tb|qps|tps|rps|x\b|人|个|次|条|台|行)?|[一二三四五六七八九十两百千万]+\s*(?:个|倍|人|次|万|秒|天)").unwrap()
 });
@@ -85,48 +72,6 @@ pub fn numbers(text: &str) -> Vec<(usize, usize)> {
         .find_iter(text)
         .map(|m| (m.start(), m.end()))
         .collect()
-}
-
-const FILLERS_ZH: &[&str] = &[
-    "嗯",
-    "呃",
-    "啊",
-    "那个",
-    "就是说",
-    "然后呢",
-    "对吧",
-    "怎么说呢",
-];
-const FILLERS_EN: &[&str] = &[
-    "um",
-    "uh",
-    "erm",
-    "you know",
-    "i mean",
-    "kind of",
-    "sort of",
-    "like,",
-    "basically",
-    "actually",
-];
-
-pub fn filler_count(lower: &str) -> usize {
-    FILLERS_ZH
-        .iter()
-        .map(|f| lower.matches(f).count())
-        .sum::<usize>()
-        + FILLERS_EN
-            .iter()
-            .map(|f| {
-                lower
-                    .match_indices(f)
-                    .filter(|(at, _)| {
-                        contains_keyword(&lower[*at..], f.trim_end_matches(','))
-                            .is_some_and(|p| p == 0)
-                    })
-                    .count()
-            })
-            .sum::<usize>()
 }
 
 static OWN_ACTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -208,7 +153,5 @@ mod tests {
         assert!(own_actions(text).len() >= 2);
         assert!(numbers(text).len() >= 2);
         assert!(structure_markers(text) >= 2);
-        assert!((word_count("hello world") - 2.0).abs() < 1e-6);
-        assert_eq!(filler_count("um, i mean, 嗯 那个"), 4);
     }
 }

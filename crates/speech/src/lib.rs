@@ -5,6 +5,7 @@
 //! Decoding covers WAV (PCM 8/16/24/32-bit and float) today; compressed formats and Whisper
 //! arrive with the speech-recognition work.
 
+use mianshi_core::text::{filler_count, word_count};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -221,59 +222,6 @@ fn yin(window: &[f32], sample_rate: u32) -> Option<f64> {
     Some(f64::from(sample_rate) / (lag as f64 + shift))
 }
 
-const FILLERS: &[&str] = &[
-    "嗯",
-    "呃",
-    "啊",
-    "那个",
-    "就是说",
-    "然后呢",
-    "对吧",
-    "um",
-    "uh",
-    "erm",
-    "you know",
-    "i mean",
-    "kind of",
-    "sort of",
-    "basically",
-    "like,",
-];
-
-fn count_fillers(transcript: &str) -> usize {
-    let lower = transcript.to_lowercase();
-    FILLERS
-        .iter()
-        .map(|f| {
-            if f.is_ascii() {
-                lower
-                    .match_indices(f)
-                    .filter(|(at, m)| {
-                        let before = lower[..*at].chars().next_back();
-                        let after = lower[at + m.len()..].chars().next();
-                        !before.is_some_and(|c| c.is_alphanumeric())
-                            && !after.is_some_and(|c| c.is_alphanumeric())
-                    })
-                    .count()
-            } else {
-                lower.matches(f).count()
-            }
-        })
-        .sum()
-}
-
-/// Words in a transcript: Latin words, and Chinese characters at 1.5 characters a word so
-/// Chinese and English pace share a scale.
-fn words(transcript: &str) -> f64 {
-    let is_cjk = |c: char| matches!(c as u32, 0x3400..=0x9FFF);
-    let latin = transcript
-        .split(|c: char| !c.is_alphanumeric() || is_cjk(c))
-        .filter(|w| !w.is_empty())
-        .count();
-    let cjk = transcript.chars().filter(|&c| is_cjk(c)).count();
-    latin as f64 + cjk as f64 / 1.5
-}
-
 pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
     let (voiced, rms, frame) = voiced_frames(audio);
     let frame_seconds = frame as f64 / f64::from(audio.sample_rate);
@@ -364,9 +312,9 @@ pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
     }
     if let Some(text) = transcript.filter(|t| !t.trim().is_empty()) {
         let minutes = speaking / 60.0;
-        let fillers = count_fillers(text) as f64;
+        let fillers = filler_count(text) as f64;
         if minutes > 0.0 {
-            metrics.pace = Measure::of(words(text) / minutes, "words/min");
+            metrics.pace = Measure::of(f64::from(word_count(text)) / minutes, "words/min");
             metrics.filler_rate = Measure::of(fillers / minutes, "per min");
         } else {
             metrics.pace = Measure::absent("words/min", no_speech);
