@@ -239,6 +239,16 @@ impl Config {
         Ok(())
     }
 
+    /// The largest request the router accepts: a résumé and a job-description file with form
+    /// overhead (JSON bodies keep their own smaller limit).
+    pub fn upload_limit_bytes(&self) -> usize {
+        self.body_limit_bytes.max(
+            self.resume_max_bytes
+                .saturating_mul(2)
+                .saturating_add(64 * 1024),
+        )
+    }
+
     pub fn bind_address(&self) -> String {
         if self.host.contains(':') && !self.host.starts_with('[') {
             format!("[{}]:{}", self.host, self.port)

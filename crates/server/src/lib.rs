@@ -82,12 +82,9 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The whole HTTP application over `state`.
 pub fn app(state: AppState) -> Router {
     let (api, openapi) = api_routes();
-    // The router-wide limit is what document uploads need; JSON bodies enforce their own
-    // smaller limit as they are read (see `extract`).
-    let body_limit = state
-        .config
-        .body_limit_bytes
-        .max(state.config.resume_max_bytes * 2 + 64 * 1024);
+    // The router-wide limit is what uploads need; JSON bodies enforce their own smaller limit
+    // as they are read (see `extract`).
+    let body_limit = state.config.upload_limit_bytes();
     let observed = api
         .route("/metrics", get(metrics::serve_metrics))
         .route_layer(axum::middleware::from_fn_with_state(

@@ -62,7 +62,7 @@ pub async fn analyze_speech_quality(
     let mut audio = None;
     let mut transcript = None;
     let mut session_id = None;
-    let limit = state.config.resume_max_bytes * 2;
+    let limit = state.config.upload_limit_bytes();
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }
