@@ -83,6 +83,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalApiJson<T> {
     }
 }
 
+/// A multipart form; a missing or bad boundary is 400 `malformed_multipart`, not axum's
+/// plain-text rejection.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(ApiMultipart)
+            .map_err(|rejection| ApiError::MalformedMultipart(rejection.body_text()))
+    }
+}
+
 /// Query parameters; a bad value is 400 `invalid_query`.
 pub struct ApiQuery<T>(pub T);
 

@@ -53,6 +53,9 @@ fn body(rng: &mut Rng) -> Vec<u8> {
         json!({"user_id": "fuzz", "metadata": {"k": "v"}}),
         json!({"status": "in_progress"}),
         json!({"status": "paused"}),
+        json!({"text": "I led the migration and cut latency by 40%."}),
+        json!({"text": ""}),
+        json!({"resume_text": "张伟\n专业技能\nJava", "job_description": "Java 工程师"}),
         json!({"status": null}),
         json!({"user_id": ["a"]}),
         json!({"user_id": "\u{0}"}),
@@ -98,13 +101,14 @@ async fn barrage(server: &TestServer, seed: u64, requests: usize) {
         Method::PATCH,
     ];
     let content_types = [
+        Some("multipart/form-data; boundary=xyz"),
         Some("application/json"),
         Some("text/plain"),
         None,
         Some("application/json; charset=latin1"),
     ];
     for n in 0..requests {
-        let path = match rng.below(7) {
+        let path = match rng.below(12) {
             0 => "/api/interview/start".to_owned(),
             1 => format!("/api/interview/session/{}", segment(&mut rng, &known_id)),
             2 => format!(
@@ -120,6 +124,14 @@ async fn barrage(server: &TestServer, seed: u64, requests: usize) {
                 segment(&mut rng, "keeper")
             ),
             5 => format!("/{}", segment(&mut rng, "healthz")),
+            7 => format!("/api/interview/{}/question", segment(&mut rng, &known_id)),
+            8 => format!("/api/interview/{}/answer", segment(&mut rng, &known_id)),
+            9 => "/api/resume/parse".to_owned(),
+            10 => "/api/ai/analyze-speech-quality".to_owned(),
+            11 => format!(
+                "/api/interview/session/{}/documents",
+                segment(&mut rng, &known_id)
+            ),
             _ => format!(
                 "/api/interview/session/{}/status?status={}",
                 known_id,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{is_json, ApiJson, SessionPath};
+use crate::extract::{is_json, ApiJson, ApiMultipart, SessionPath};
 use crate::state::AppState;
 
 /// A document as sent: pasted text or an uploaded file.
@@ -115,9 +115,7 @@ impl<T: serde::de::DeserializeOwned> FromRequest<AppState> for DocumentRequest<T
             .to_ascii_lowercase();
         if content_type.starts_with("multipart/form-data") {
             let limit = state.config.resume_max_bytes;
-            let multipart = Multipart::from_request(req, state)
-                .await
-                .map_err(|rejection| ApiError::MalformedMultipart(rejection.body_text()))?;
+            let ApiMultipart(multipart) = ApiMultipart::from_request(req, state).await?;
             return Ok(DocumentRequest::Form(read_form(multipart, limit).await?));
         }
         if !is_json(req.headers()) {

@@ -1,7 +1,7 @@
 //! `POST /api/ai/analyze-speech-quality`: delivery metrics of an uploaded recording (the seed's
 //! multipart field `audio_file`, optional `transcript`), measured or absent with the reason.
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use mianshi_speech::{SpeechError, SpeechMetrics};
@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiMultipart;
 use crate::state::AppState;
 
 /// Recordings longer than this are refused (10 minutes).
@@ -57,7 +58,7 @@ pub fn speech_status(err: &SpeechError) -> StatusCode {
 )]
 pub async fn analyze_speech_quality(
     State(state): State<AppState>,
-    mut form: Multipart,
+    ApiMultipart(mut form): ApiMultipart,
 ) -> Result<Json<SpeechQuality>, ApiError> {
     let mut audio = None;
     let mut transcript = None;
