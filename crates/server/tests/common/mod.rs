@@ -163,5 +163,7 @@ impl Reply {
             self.body
         );
         assert!(self.headers.contains_key("x-request-id"));
+        assert_eq!(self.headers["x-content-type-options"], "nosniff");
+        assert_eq!(self.headers["x-frame-options"], "DENY");
     }
 }
