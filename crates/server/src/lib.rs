@@ -69,6 +69,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interview::update_status))
         .routes(routes!(interview::list_sessions))
         .routes(routes!(interview::get_results))
+        .routes(routes!(interview::history))
         .routes(routes!(documents::get_documents))
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))

@@ -126,6 +126,22 @@ async fn run_interview(server: &TestServer) {
     let done = server.get(&format!("/api/interview/{id}/question")).await;
     assert_eq!(done.body["finished"], true);
     assert_eq!(done.body["question"], Value::Null);
+
+    // The candidate's history shows the session with its content score.
+    let history = server.get("/api/users/loop/history").await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.body);
+    assert_eq!(history.body["total"], 1);
+    let entry = &history.body["sessions"][0];
+    assert_eq!(entry["session_id"], id.as_str());
+    assert_eq!(entry["status"], "completed");
+    assert_eq!(entry["content_score"], results.body["content_score"]);
+    assert!(entry["scored_answers"].as_u64().unwrap() >= 1);
+    let empty = server.get("/api/users/nobody/history").await;
+    assert_eq!(empty.body["total"], 0);
+    server
+        .get("/api/users/loop/history?limit=0")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
 }
 
 #[tokio::test]

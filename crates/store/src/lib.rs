@@ -107,6 +107,13 @@ pub trait Store: Send + Sync + 'static {
         page: PageRequest,
     ) -> Result<Page<Session>, StoreError>;
 
+    /// Mean answer score and number of scored answers per session (sessions without a scored
+    /// answer are absent from the map).
+    async fn content_scores(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<std::collections::HashMap<SessionId, (f64, u32)>, StoreError>;
+
     /// Deletes the session, its turns and its documents; `false` if there was no such session.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
 }

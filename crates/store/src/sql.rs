@@ -461,6 +461,37 @@ impl Store for SqlStore {
         })
     }
 
+    async fn content_scores(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<std::collections::HashMap<SessionId, (f64, u32)>, StoreError> {
+        let mut scores = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(scores);
+        }
+        // Only placeholders are formatted into the SQL; the ids are bound.
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT session_id, CAST(AVG(overall) AS DOUBLE PRECISION) AS mean, COUNT(overall) AS n \
+             FROM turns WHERE overall IS NOT NULL AND session_id IN ({}) GROUP BY session_id",
+            placeholders.join(", ")
+        ));
+        let mut query = sqlx::query(sql);
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            let id: String = row.try_get("session_id")?;
+            let mean: f64 = row.try_get("mean")?;
+            let n: i64 = row.try_get("n")?;
+            let id = id
+                .parse()
+                .map_err(|err| StoreError::Corrupt(format!("turn session id: {err}")))?;
+            scores.insert(id, (mean, u32::try_from(n).unwrap_or(u32::MAX)));
+        }
+        Ok(scores)
+    }
+
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         for sql in [

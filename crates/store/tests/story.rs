@@ -208,6 +208,18 @@ async fn story(store: &dyn Store) {
         store.save_interview(missing, "{}").await,
         Err(StoreError::SessionNotFound(_))
     ));
+    let scores = store
+        .content_scores(&[a.session_id, b.session_id, c.session_id])
+        .await
+        .unwrap();
+    assert_eq!(
+        scores.get(&a.session_id),
+        Some(&(72.0, 1)),
+        "only scored turns count"
+    );
+    assert_eq!(scores.get(&b.session_id), Some(&(72.0, 1)));
+    assert_eq!(scores.get(&c.session_id), None);
+    assert!(store.content_scores(&[]).await.unwrap().is_empty());
     let turns = store.list_turns(a.session_id).await.unwrap();
     assert_eq!(turns, vec![turn(0, true), turn(1, false)]);
     let done = store

@@ -448,3 +448,102 @@ mod tests {
         assert!(validate_user_id(Some("x".repeat(MAX_USER_ID_CHARS + 1))).is_err());
     }
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Page size, 1–200 (default 20).
+    pub limit: Option<u32>,
+    /// Sessions to skip (newest first).
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub session_id: SessionId,
+    pub status: SessionStatus,
+    pub created_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub turn_count: u32,
+    /// `metadata.position`, when the session was started with one.
+    pub position: Option<String>,
+    /// Mean of the session's scored answers; absent until one is scored.
+    pub content_score: Option<f64>,
+    pub scored_answers: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub user_id: String,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+    pub sessions: Vec<HistoryEntry>,
+}
+
+/// A candidate's sessions, newest first, with each session's content score — progress over
+/// time.
+#[utoipa::path(
+    get,
+    path = "/api/users/{user_id}/history",
+    tag = "interview",
+    params(("user_id" = String, Path, description = "The user_id sessions were started with"), HistoryQuery),
+    responses(
+        (status = 200, body = History),
+        (status = 400, description = "Bad query value", body = ErrorBody),
+        (status = 422, description = "Invalid user id", body = ErrorBody),
+    )
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    axum::extract::Path(user_id): axum::extract::Path<String>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<History>, ApiError> {
+    let user_id = validate_user_id(Some(user_id))?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::InvalidQuery(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let page = state
+        .store
+        .list_sessions(
+            &SessionFilter {
+                user_id: Some(user_id.clone()),
+                status: None,
+            },
+            PageRequest { limit, offset },
+        )
+        .await?;
+    let ids: Vec<SessionId> = page.items.iter().map(|s| s.session_id).collect();
+    let scores = state.store.content_scores(&ids).await?;
+    let sessions = page
+        .items
+        .into_iter()
+        .map(|s| {
+            let score = scores.get(&s.session_id).copied();
+            HistoryEntry {
+                session_id: s.session_id,
+                status: s.status,
+                created_at: s.created_at,
+                ended_at: s.ended_at,
+                turn_count: s.turn_count,
+                position: s
+                    .metadata
+                    .get("position")
+                    .and_then(|p| p.as_str())
+                    .map(str::to_owned),
+                content_score: score.map(|(mean, _)| (mean * 10.0).round() / 10.0),
+                scored_answers: score.map(|(_, n)| n).unwrap_or(0),
+            }
+        })
+        .collect();
+    Ok(Json(History {
+        user_id,
+        total: page.total,
+        limit,
+        offset,
+        sessions,
+    }))
+}
