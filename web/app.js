@@ -9,6 +9,12 @@ let lang = localStorage.getItem("mianshi.lang") || (navigator.language || "zh").
 if (!MESSAGES[lang]) lang = "zh";
 let t = MESSAGES[lang];
 let current = { screen: "start" };
+// An anonymous id per browser, so this browser's practices form one history.
+let userId = localStorage.getItem("mianshi.user");
+if (!userId) {
+  userId = "web-" + (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+  localStorage.setItem("mianshi.user", userId);
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -95,7 +101,7 @@ function renderStart() {
     button.textContent = t.starting;
     form.querySelectorAll(".error").forEach((n) => n.remove());
     const data = new FormData();
-    data.append("user_id", localStorage.getItem("mianshi.user") || "web");
+    data.append("user_id", userId);
     const metadata = {
       language: form.language.value,
       interview_type: form.kind.value,
@@ -118,7 +124,30 @@ function renderStart() {
       showError(form, error);
     }
   });
-  return el("section", { class: "card" }, form);
+  const history = el("section", { class: "card", id: "history" }, el("h2", {}, t.history));
+  loadHistory(history);
+  return el("div", {}, el("section", { class: "card" }, form), history);
+}
+
+async function loadHistory(container) {
+  try {
+    const history = await api("GET", `/api/users/${encodeURIComponent(userId)}/history?limit=20`);
+    if (!history.sessions.length) {
+      container.append(el("p", { class: "meta" }, t.noHistory));
+      return;
+    }
+    container.append(el("table", {}, el("tbody", {}, history.sessions.map((s) => el("tr", {},
+      el("td", {}, new Date(s.created_at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")),
+      el("td", {}, s.position || ""),
+      el("td", {}, s.content_score === null || s.content_score === undefined ? (s.status === "completed" ? "—" : t.inProgress) : `${s.content_score}/100`),
+      el("td", {}, el("button", { type: "button", class: "secondary", onclick: async () => {
+        const results = await api("GET", `/api/interview/results/${s.session_id}`);
+        current = { screen: "report", session: { session_id: s.session_id }, results };
+        render();
+      } }, t.open)))))));
+  } catch (error) {
+    showError(container, error);
+  }
 }
 
 function scoreCard(reply) {

@@ -42,6 +42,10 @@ export const MESSAGES = {
     again: "再练一次",
     error: "出错了：",
     keyPoints: "要点",
+    history: "练习记录",
+    noHistory: "还没有练习记录。",
+    open: "查看报告",
+    inProgress: "进行中",
   },
   en: {
     title: "Mianshi · mock interview",
@@ -84,5 +88,9 @@ export const MESSAGES = {
     again: "Practise again",
     error: "Something went wrong: ",
     keyPoints: "key points",
+    history: "Your practice history",
+    noHistory: "No practice yet.",
+    open: "Open report",
+    inProgress: "in progress",
   },
 };

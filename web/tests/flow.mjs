@@ -59,6 +59,14 @@ assert.ok(finished, "the report appears when the interview ends");
 const total = await page.textContent("#content-score");
 assert.match(total, text.total);
 await shot("4-report");
+// Back to the start: the practice is in this browser's history, and its report opens again.
+await page.getByRole("button", { name: zh ? "再练一次" : "Practise again" }).click();
+await page.waitForSelector("#history table");
+const rows = await page.$$("#history tbody tr");
+assert.ok(rows.length >= 1, "the finished practice is listed");
+await page.click("#history tbody tr:first-child button");
+await page.waitForSelector("#report");
+assert.match(await page.textContent("#content-score"), text.total);
 await page.click("#delete");
 await page.waitForSelector(`text=${text.deleted}`);
 assert.deepEqual(problems, [], "no console errors");
