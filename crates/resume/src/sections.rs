@@ -127,7 +127,9 @@ const HEADINGS: &[(&str, SectionKind)] = &[
     ("awards", SectionKind::Awards),
     ("honors", SectionKind::Awards),
     ("achievements", SectionKind::Awards),
-    ("校园经历", SectionKind::Other),
+    ("校园经历", SectionKind::Experience),
+    ("校园活动", SectionKind::Experience),
+    ("社团经历", SectionKind::Experience),
     ("兴趣爱好", SectionKind::Other),
     ("interests", SectionKind::Other),
     ("hobbies", SectionKind::Other),
@@ -148,6 +150,15 @@ const FILLERS: &[&str] = &[
     "training",
     "qualifications",
     "technologies",
+    "research",
+    "teaching",
+    "relevant",
+    "academic",
+    "additional",
+    "other",
+    "selected",
+    "相关",
+    "主要",
 ];
 
 fn squash(text: &str) -> String {
@@ -287,6 +298,9 @@ mod tests {
             ("Professional Experience", SectionKind::Experience),
             ("Skills & Tools", SectionKind::Skills),
             ("个人信息", SectionKind::Personal),
+            ("Research and teaching experience", SectionKind::Experience),
+            ("校园经历", SectionKind::Experience),
+            ("Relevant Experience", SectionKind::Experience),
         ] {
             assert_eq!(heading(line).map(|h| h.0), Some(kind), "{line}");
         }
