@@ -170,10 +170,25 @@ function scoreCard(reply) {
     el("p", { class: "meta" }, reply.decision.guidance || reply.decision.reason || ""));
 }
 
+// What the parser read, so the candidate can see what the questions are based on.
+function profileCard(documents) {
+  const profile = documents && documents.profile;
+  if (!profile) return null;
+  const skills = profile.skills.slice(0, 16).map((s) => s.name).join(" · ");
+  const missing = documents.match ? documents.match.missing.filter((m) => m.required).map((m) => m.skill).join(" · ") : "";
+  return el("section", { class: "card", id: "profile" },
+    el("div", { class: "meta" }, t.profile),
+    el("strong", {}, profile.name || ""),
+    profile.contact.email ? el("span", { class: "meta" }, "  " + profile.contact.email) : null,
+    skills ? el("p", {}, el("span", { class: "meta" }, t.skills + ": "), skills) : null,
+    missing ? el("p", {}, el("span", { class: "meta" }, t.missing + ": "), missing) : null);
+}
+
 function renderInterview() {
   const { question, last } = current;
   const q = question.question;
   const container = el("div", {});
+  if (!last && question.number === 1) container.append(profileCard(current.session.documents) || "");
   if (last) container.append(scoreCard(last));
   if (!q) return container;
   const label = q.follow_up_depth > 0 ? t.followUp : t.question;

@@ -46,6 +46,9 @@ export const MESSAGES = {
     noHistory: "还没有练习记录。",
     open: "查看报告",
     inProgress: "进行中",
+    profile: "从简历中读到",
+    skills: "技能",
+    missing: "岗位要求但简历中没有",
   },
   en: {
     title: "Mianshi · mock interview",
@@ -92,5 +95,8 @@ export const MESSAGES = {
     noHistory: "No practice yet.",
     open: "Open report",
     inProgress: "in progress",
+    profile: "Read from your résumé",
+    skills: "Skills",
+    missing: "Asked for by the job, not in the résumé",
   },
 };

@@ -35,6 +35,7 @@ await shot("1-start");
 await page.click("#start");
 await page.waitForSelector("#question-text");
 const first = await page.textContent("#question-text");
+assert.match(await page.textContent("#profile"), /Redis/, "the parsed résumé is shown");
 assert.ok(first.length > 10, "a question is shown");
 assert.equal(/[\u4e00-\u9fff]/.test(first), zh, `the question is in the interview language: ${first}`);
 await shot("2-question");
