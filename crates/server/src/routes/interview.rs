@@ -155,7 +155,7 @@ pub async fn start_interview(
     ))
 }
 
-async fn load(state: &AppState, id: SessionId) -> Result<Session, ApiError> {
+pub(crate) async fn load_session(state: &AppState, id: SessionId) -> Result<Session, ApiError> {
     state
         .store
         .get_session(id)
@@ -179,7 +179,7 @@ pub async fn get_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<Session>, ApiError> {
-    load(&state, id).await.map(Json)
+    load_session(&state, id).await.map(Json)
 }
 
 /// Delete a session and everything stored with it.
@@ -247,7 +247,7 @@ pub async fn update_status(
     // compare-and-set catches it and we decide again from the fresh state.
     const ATTEMPTS: usize = 3;
     for _ in 0..ATTEMPTS {
-        let session = load(&state, id).await?;
+        let session = load_session(&state, id).await?;
         if session.status == target {
             return Ok(Json(session));
         }
@@ -265,7 +265,7 @@ pub async fn update_status(
                 tracing::info!(session_id = %id, from = %session.status, to = %updated.status, "status changed");
                 return Ok(Json(updated));
             }
-            Ok(None) => return load(&state, id).await.map(Json),
+            Ok(None) => return load_session(&state, id).await.map(Json),
             Err(StoreError::Conflict(_)) => continue,
             Err(err) => return Err(err.into()),
         }
@@ -277,7 +277,7 @@ pub async fn update_status(
 
 /// Carries out the state machine's effects in order; returns the session after the last
 /// status change, if there was one.
-async fn apply_effects(
+pub(crate) async fn apply_effects(
     state: &AppState,
     id: SessionId,
     effects: Vec<Effect>,
@@ -295,6 +295,20 @@ async fn apply_effects(
         }
     }
     Ok(updated)
+}
+
+/// A page from query values: `limit` 1–200 (default 20), `offset` default 0.
+fn page_request(limit: Option<u32>, offset: Option<u64>) -> Result<PageRequest, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::InvalidQuery(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
+    }
+    Ok(PageRequest {
+        limit,
+        offset: offset.unwrap_or(0),
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -335,13 +349,7 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<SessionList>, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::InvalidQuery(format!(
-            "limit must be between 1 and {MAX_PAGE_SIZE}"
-        )));
-    }
-    let offset = query.offset.or(query.skip).unwrap_or(0);
+    let requested = page_request(query.limit, query.offset.or(query.skip))?;
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(
@@ -353,15 +361,12 @@ pub async fn list_sessions(
         user_id: query.user_id.filter(|u| !u.is_empty()),
         status,
     };
-    let page = state
-        .store
-        .list_sessions(&filter, PageRequest { limit, offset })
-        .await?;
+    let page = state.store.list_sessions(&filter, requested).await?;
     Ok(Json(SessionList {
         sessions: page.items,
         total: page.total,
-        limit,
-        offset,
+        limit: requested.limit,
+        offset: requested.offset,
     }))
 }
 
@@ -397,7 +402,7 @@ pub async fn get_results(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<InterviewResults>, ApiError> {
-    let session = load(&state, id).await?;
+    let session = load_session(&state, id).await?;
     let turns = state.store.list_turns(id).await?;
     let answered_turns = turns.iter().filter(|t| t.answer.is_some()).count() as u32;
     let scores: Vec<f64> = turns
@@ -499,13 +504,7 @@ pub async fn history(
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> Result<Json<History>, ApiError> {
     let user_id = validate_user_id(Some(user_id))?;
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::InvalidQuery(format!(
-            "limit must be between 1 and {MAX_PAGE_SIZE}"
-        )));
-    }
-    let offset = query.offset.unwrap_or(0);
+    let requested = page_request(query.limit, query.offset)?;
     let page = state
         .store
         .list_sessions(
@@ -513,7 +512,7 @@ pub async fn history(
                 user_id: Some(user_id.clone()),
                 status: None,
             },
-            PageRequest { limit, offset },
+            requested,
         )
         .await?;
     let ids: Vec<SessionId> = page.items.iter().map(|s| s.session_id).collect();
@@ -542,8 +541,8 @@ pub async fn history(
     Ok(Json(History {
         user_id,
         total: page.total,
-        limit,
-        offset,
+        limit: requested.limit,
+        offset: requested.offset,
         sessions,
     }))
 }

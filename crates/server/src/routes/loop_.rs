@@ -18,17 +18,10 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, SessionPath};
+use crate::routes::interview::{apply_effects, load_session};
 use crate::state::AppState;
 
 pub const MAX_ANSWER_CHARS: usize = 20_000;
-
-async fn load_session(state: &AppState, id: SessionId) -> Result<Session, ApiError> {
-    state
-        .store
-        .get_session(id)
-        .await?
-        .ok_or_else(|| ApiError::SessionNotFound(id.to_string()))
-}
 
 /// The saved interview, or a new one planned from the session's documents and metadata.
 async fn load_interview(state: &AppState, session: &Session) -> Result<Interview, ApiError> {
@@ -62,11 +55,10 @@ async fn move_status(
         committed_turns: session.turn_count,
         open_question: None,
     };
-    let (next, _) = transition(&machine, event).map_err(ApiError::from)?;
-    Ok(state
-        .store
-        .update_status(session.session_id, session.status, next.status, Utc::now())
-        .await?)
+    let (_, effects) = transition(&machine, event).map_err(ApiError::from)?;
+    apply_effects(state, session.session_id, effects, Utc::now())
+        .await?
+        .ok_or_else(|| ApiError::Internal("a lifecycle event changed no status".into()))
 }
 
 fn refuse_unless_running(session: &Session) -> Result<(), ApiError> {
