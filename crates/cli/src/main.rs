@@ -41,6 +41,34 @@ enum Command {
     /// Practise an interview in the terminal: type each answer, end it with a line holding
     /// only "." or with Ctrl-D; Ctrl-D on an empty answer ends the interview.
     Practice(PracticeArgs),
+    /// Transcribe an audio file with Whisper (WAV today; 16 kHz mono or anything hound reads).
+    Transcribe(TranscribeArgs),
+}
+
+#[derive(clap::Args)]
+struct TranscribeArgs {
+    file: PathBuf,
+    /// Language code (zh, en, …) or auto.
+    #[arg(long, default_value = "auto")]
+    lang: String,
+    /// Whisper size [default: the configured WHISPER_MODEL, base]
+    #[arg(long)]
+    model: Option<String>,
+    /// Beam width for the first decoding pass (1 = greedy).
+    #[arg(long, default_value_t = 1)]
+    beam: usize,
+    #[arg(long, value_enum, default_value_t = TranscriptFormat::Text)]
+    format: TranscriptFormat,
+    #[command(flatten)]
+    dir: ModelDirArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TranscriptFormat {
+    Text,
+    Json,
+    Srt,
+    Vtt,
 }
 
 #[derive(Subcommand)]
@@ -158,6 +186,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(EvalTarget::Interviewer { answers }) => eval_interviewer(answers.as_deref()),
         Command::Practice(args) => practice(args),
         Command::Models(command) => models(command),
+        Command::Transcribe(args) => transcribe(args),
         Command::Bench(BenchTarget::Interviewer {
             sessions,
             questions,
@@ -408,6 +437,38 @@ fn eval_interviewer(answers: Option<&Path>) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!(e))?
                 .table()
         );
+    }
+    Ok(())
+}
+
+fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
+    use mianshi_speech::whisper::{format_srt, format_vtt, TranscribeOptions};
+    let cache = model_cache(&args.dir)?;
+    let layer = ConfigLayer {
+        whisper_model: args.model.clone(),
+        ..Default::default()
+    };
+    let config = Config::load(layer, None)?;
+    let name = mianshi_speech::whisper::manifest_name(&config.whisper_model);
+    let spec = mianshi_models::manifest().get(&name)?;
+    cache.fetch(spec, &Bar(std::sync::Mutex::new(None)))?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let audio = mianshi_speech::decode(&bytes, 4 * 3600)?;
+    let model = mianshi_speech::whisper::Whisper::load(&cache.model_dir(spec), &name)?;
+    let transcript = model.transcribe(
+        &audio.to_16k(),
+        &TranscribeOptions {
+            language: Some(args.lang),
+            beam_size: args.beam,
+            initial_prompt: None,
+        },
+    )?;
+    match args.format {
+        TranscriptFormat::Text => println!("{}", transcript.text),
+        TranscriptFormat::Json => println!("{}", serde_json::to_string_pretty(&transcript)?),
+        TranscriptFormat::Srt => print!("{}", format_srt(&transcript.segments)),
+        TranscriptFormat::Vtt => print!("{}", format_vtt(&transcript.segments)),
     }
     Ok(())
 }

@@ -2,8 +2,10 @@
 //! speaking time, pauses, loudness, clipping and pitch from the audio; pace and fillers from
 //! the words. What cannot be measured is absent with the reason — never a placeholder.
 //!
-//! Decoding covers WAV (PCM 8/16/24/32-bit and float) today; compressed formats and Whisper
-//! arrive with the speech-recognition work.
+//! Decoding covers WAV (PCM 8/16/24/32-bit and float) today. Speech recognition lives in
+//! [`whisper`].
+
+pub mod whisper;
 
 use mianshi_core::text::{filler_count, word_count};
 use serde::Serialize;
@@ -183,6 +185,49 @@ fn voiced_frames(audio: &Audio) -> (Vec<bool>, Vec<f64>, usize) {
     (rms.iter().map(|&r| db(r) > threshold).collect(), rms, frame)
 }
 
+/// Whether the audio holds voiced speech: runs of at least 60 ms of steady pitch (YIN) in
+/// the human voice range adding up to 0.2 s. Silence, hum-free noise and clicks have none,
+/// which keeps Whisper from inventing words for them.
+pub fn has_pitched_speech(samples: &[f32], sample_rate: u32) -> bool {
+    let window = (f64::from(sample_rate) * 0.04) as usize;
+    let hop = (f64::from(sample_rate) * 0.02) as usize;
+    if window == 0 || hop == 0 || samples.len() < window {
+        return false;
+    }
+    let quiet = 10f64.powf(-50.0 / 20.0);
+    let mut voiced_seconds = 0.0;
+    let mut run: Vec<f64> = Vec::new();
+    let flush = |run: &mut Vec<f64>, total: &mut f64| {
+        if run.len() >= 3 {
+            *total += run.len() as f64 * hop as f64 / f64::from(sample_rate);
+        }
+        run.clear();
+    };
+    for start in (0..=samples.len() - window).step_by(hop) {
+        let w = &samples[start..start + window];
+        let rms =
+            (w.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / window as f64).sqrt();
+        let pitch = if rms > quiet {
+            yin(w, sample_rate)
+        } else {
+            None
+        };
+        match (pitch, run.last()) {
+            (Some(p), Some(&prev)) if (p / prev - 1.0).abs() < 0.15 => run.push(p),
+            (Some(p), _) => {
+                flush(&mut run, &mut voiced_seconds);
+                run.push(p);
+            }
+            (None, _) => flush(&mut run, &mut voiced_seconds),
+        }
+        if voiced_seconds >= 0.2 {
+            return true;
+        }
+    }
+    flush(&mut run, &mut voiced_seconds);
+    voiced_seconds >= 0.2
+}
+
 /// YIN fundamental frequency of one window, 70–400 Hz; `None` when unvoiced.
 fn yin(window: &[f32], sample_rate: u32) -> Option<f64> {
     let min_lag = (f64::from(sample_rate) / 400.0) as usize;
@@ -323,6 +368,74 @@ pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
         metrics.fillers = Measure::of(fillers, "count");
     }
     metrics
+}
+
+/// Band-limited resampling by windowed sinc (Blackman window, 32 zero crossings each
+/// side, cut-off just under the lower Nyquist frequency) — enough for speech models, whose
+/// input is 16 kHz.
+pub fn resample(samples: &[f32], from: u32, to: u32) -> Vec<f32> {
+    if from == to || samples.is_empty() || from == 0 || to == 0 {
+        return samples.to_vec();
+    }
+    const ZEROS: f64 = 32.0;
+    // The kernel is tabulated at this many points per input sample and interpolated.
+    const STEPS: f64 = 256.0;
+    let ratio = f64::from(to) / f64::from(from);
+    let cutoff = ratio.min(1.0) * 0.97;
+    let half_width = ZEROS / cutoff;
+    let table: Vec<f64> = (0..=(half_width * STEPS) as usize + 1)
+        .map(|i| {
+            let x = i as f64 / STEPS;
+            let sinc = if x < 1e-9 {
+                1.0
+            } else {
+                let a = std::f64::consts::PI * x * cutoff;
+                a.sin() / a
+            };
+            let t = (x / half_width).min(1.0);
+            let window = 0.42
+                + 0.5 * (std::f64::consts::PI * t).cos()
+                + 0.08 * (2.0 * std::f64::consts::PI * t).cos();
+            sinc * window
+        })
+        .collect();
+    let kernel = |x: f64| {
+        let pos = x.abs() * STEPS;
+        let i = pos as usize;
+        if i + 1 >= table.len() {
+            return 0.0;
+        }
+        let frac = pos - i as f64;
+        table[i] * (1.0 - frac) + table[i + 1] * frac
+    };
+    let out_len = (samples.len() as f64 * ratio).round() as usize;
+    let last = samples.len() as isize - 1;
+    (0..out_len)
+        .map(|n| {
+            let centre = n as f64 / ratio;
+            let first = (centre - half_width).ceil() as isize;
+            let end = (centre + half_width).floor() as isize;
+            let mut acc = 0.0f64;
+            let mut norm = 0.0f64;
+            for i in first.max(0)..=end.min(last) {
+                let k = kernel(i as f64 - centre);
+                acc += k * f64::from(samples[i as usize]);
+                norm += k;
+            }
+            if norm.abs() > 1e-12 {
+                (acc / norm) as f32
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+impl Audio {
+    /// The same audio at 16 kHz, what speech models take.
+    pub fn to_16k(&self) -> Vec<f32> {
+        resample(&self.samples, self.sample_rate, 16_000)
+    }
 }
 
 /// Writes 16-bit mono WAV (tests and tools).
