@@ -55,6 +55,10 @@ pub enum ApiError {
     DocumentsNotFound(String),
     #[error("the server is busy with other uploads; retry in a few seconds")]
     Busy,
+    #[error("the model is not ready yet: {0}")]
+    ModelLoading(String),
+    #[error("the model cannot be used: {0}")]
+    ModelUnavailable(String),
     #[error("no question is waiting for an answer; GET the question first")]
     NoOpenQuestion,
     #[error("the interview is not running: {0}")]
@@ -86,7 +90,9 @@ impl ApiError {
             ApiError::Resume(err) => resume_status(err),
             ApiError::Speech(err) => crate::routes::speech::speech_status(err),
             ApiError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
-            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy | ApiError::ModelLoading(_) | ApiError::ModelUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::InvalidSessionId(_)
             | ApiError::MalformedJson(_)
             | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
@@ -126,6 +132,8 @@ impl ApiError {
             ApiError::MalformedMultipart(_) => "malformed_multipart",
             ApiError::DocumentsNotFound(_) => "documents_not_found",
             ApiError::Busy => "busy",
+            ApiError::ModelLoading(_) => "model_loading",
+            ApiError::ModelUnavailable(_) => "model_unavailable",
             ApiError::NoOpenQuestion => "no_open_question",
             ApiError::InterviewNotRunning(_) => "interview_not_running",
             ApiError::Internal(_) => "internal",

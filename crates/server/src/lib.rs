@@ -2,6 +2,7 @@
 //! metrics endpoints, and the wiring of configuration, logging and storage. `main` lives in the
 //! `mianshi` CLI and only calls [`Server::bind`] and [`Server::run`].
 
+pub mod asr;
 pub mod bench;
 pub mod config;
 pub mod cpu;
@@ -76,6 +77,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(loop_::answer))
         .routes(routes!(models::models_status))
         .routes(routes!(speech::analyze_speech_quality))
+        .routes(routes!(speech::transcribe))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()
@@ -189,7 +191,9 @@ impl Server {
         if config.fetch_models {
             models::fetch_defaults_in_background(board.clone(), config.model_dir.clone());
         }
+        let asr = asr::AsrEngine::start(config.model_dir.clone(), &config.whisper_model, 4);
         let state = AppState {
+            asr,
             models: board,
             store: store.clone() as Arc<dyn Store>,
             cpu: Arc::new(cpu::CpuPool::new(

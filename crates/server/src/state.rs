@@ -15,6 +15,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// CPU-heavy request work (document parsing) runs here, never on the async workers.
     pub cpu: Arc<CpuPool>,
+    /// Speech recognition: a dedicated thread with the loaded model and a bounded queue.
+    pub asr: Arc<crate::asr::AsrEngine>,
     /// Model fetches in progress or failed.
     pub models: Arc<crate::models::ModelBoard>,
 }

@@ -108,7 +108,7 @@ async fn barrage(server: &TestServer, seed: u64, requests: usize) {
         Some("application/json; charset=latin1"),
     ];
     for n in 0..requests {
-        let path = match rng.below(12) {
+        let path = match rng.below(13) {
             0 => "/api/interview/start".to_owned(),
             1 => format!("/api/interview/session/{}", segment(&mut rng, &known_id)),
             2 => format!(
@@ -128,6 +128,7 @@ async fn barrage(server: &TestServer, seed: u64, requests: usize) {
             8 => format!("/api/interview/{}/answer", segment(&mut rng, &known_id)),
             9 => "/api/resume/parse".to_owned(),
             10 => "/api/ai/analyze-speech-quality".to_owned(),
+            12 => "/api/ai/transcribe".to_owned(),
             11 => format!(
                 "/api/interview/session/{}/documents",
                 segment(&mut rng, &known_id)

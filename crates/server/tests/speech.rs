@@ -129,3 +129,153 @@ async fn speech_quality_is_measured_or_absent_with_reasons() {
     }
     server.stop().await;
 }
+
+/// The user's model cache (where `mianshi models fetch` and the speech tests put models).
+fn model_cache() -> std::path::PathBuf {
+    std::env::var_os("MIANSHI_MODEL_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap())
+                .join(".cache/mianshi/models")
+        })
+}
+
+fn fetched(name: &str) -> std::path::PathBuf {
+    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = FETCH.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = mianshi_models::ModelCache::new(model_cache());
+    let spec = mianshi_models::manifest().get(name).unwrap();
+    cache.fetch(spec, &mianshi_models::Silent).unwrap();
+    cache.model_dir(spec)
+}
+
+#[tokio::test]
+async fn transcribe_answers_the_seeds_curl_in_chinese_and_english() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(model_cache()),
+    )
+    .await;
+    // curl -X POST …/api/ai/transcribe -F session_id=… -F language=zh -F audio_file=@audio.wav
+    let cases = [
+        ("zh_nihao_shijie.wav", "zh", "zh", "你好"),
+        (
+            "en_quick_brown_fox.wav",
+            "en",
+            "en",
+            "The quick brown fox jumps over the lazy dog.",
+        ),
+        (
+            "en_quick_brown_fox.wav",
+            "auto",
+            "en",
+            "The quick brown fox jumps over the lazy dog.",
+        ),
+        ("zh_jishu.wav", "auto", "zh", "123456789"),
+    ];
+    for (file, language, expected_language, expected_text) in cases {
+        let wav = std::fs::read(clips.join(file)).unwrap();
+        let form = Form::new()
+            .text("session_id", "s-42")
+            .text("language", language)
+            .part("audio_file", Part::bytes(wav).file_name("audio.wav"));
+        let reply = server.multipart("/api/ai/transcribe", form).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let body = &reply.body;
+        assert_eq!(body["session_id"], "s-42");
+        assert_eq!(body["language"], expected_language, "{body}");
+        assert_eq!(body["model"], "whisper-base");
+        assert!(
+            body["text"].as_str().unwrap().starts_with(expected_text),
+            "{file} [{language}]: {body}"
+        );
+        let segments = body["segments"].as_array().unwrap();
+        assert!(!segments.is_empty());
+        let duration = body["duration"].as_f64().unwrap();
+        for s in segments {
+            assert!(s["end"].as_f64().unwrap() <= duration + 0.5, "{s}");
+        }
+    }
+
+    // Without a transcript, speech quality now gets the words from Whisper.
+    let wav = std::fs::read(clips.join("en_quick_brown_fox.wav")).unwrap();
+    let form = Form::new().part("audio_file", Part::bytes(wav.clone()).file_name("a.wav"));
+    let reply = server
+        .multipart("/api/ai/analyze-speech-quality", form)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body["transcript"]
+        .as_str()
+        .unwrap()
+        .contains("quick brown fox"));
+    assert!(
+        reply.body["metrics"]["pace"]["value"].as_f64().unwrap() > 60.0,
+        "{}",
+        reply.body
+    );
+
+    for (form, status, code) in [
+        (
+            Form::new()
+                .text("language", "klingon")
+                .part("audio_file", Part::bytes(wav.clone()).file_name("a.wav")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            Form::new()
+                .text("beam_size", "99")
+                .part("audio_file", Part::bytes(wav.clone()).file_name("a.wav")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            Form::new().part(
+                "audio_file",
+                Part::bytes(b"garbage".to_vec()).file_name("a.wav"),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_unreadable",
+        ),
+        (
+            Form::new().text("language", "zh"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+    ] {
+        server
+            .multipart("/api/ai/transcribe", form)
+            .await
+            .assert_error(status, code);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn transcribe_says_the_model_is_loading_when_it_is_not_fetched_yet() {
+    // The default test server has an empty model cache and does not fetch.
+    let server = TestServer::sqlite().await;
+    let wav = mianshi_speech::wav_bytes(&tone_and_pauses(16_000), 16_000);
+    let form = Form::new().part("audio_file", Part::bytes(wav.clone()).file_name("a.wav"));
+    server
+        .multipart("/api/ai/transcribe", form)
+        .await
+        .assert_error(StatusCode::SERVICE_UNAVAILABLE, "model_loading");
+    // Speech quality still works, with pace absent and the reason.
+    let form = Form::new().part("audio_file", Part::bytes(wav).file_name("a.wav"));
+    let reply = server
+        .multipart("/api/ai/analyze-speech-quality", form)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body["metrics"]["pace"]["absent_reason"]
+        .as_str()
+        .unwrap()
+        .contains("transcript"));
+    server.stop().await;
+}

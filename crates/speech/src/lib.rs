@@ -316,7 +316,7 @@ pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
 
     let no_speech = "no speech was detected in the audio";
     let no_transcript =
-        "needs the words: send a transcript (speech recognition is not wired in yet)";
+        "needs the words: send a transcript (or let the server recognise them once its Whisper model is ready)";
     let mut metrics = SpeechMetrics {
         duration: Measure::of(audio.duration_seconds(), "s"),
         speaking_time: Measure::of(speaking, "s"),

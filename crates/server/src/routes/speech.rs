@@ -1,9 +1,14 @@
-//! `POST /api/ai/analyze-speech-quality`: delivery metrics of an uploaded recording (the seed's
-//! multipart field `audio_file`, optional `transcript`), measured or absent with the reason.
+//! Uploaded recordings (the seed's multipart field `audio_file`): `POST /api/ai/transcribe`
+//! runs Whisper on them, `POST /api/ai/analyze-speech-quality` measures delivery (with the
+//! words from Whisper when no transcript is sent and the model is ready).
 
+use std::collections::HashMap;
+
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use mianshi_speech::whisper::{Segment, TranscribeOptions};
 use mianshi_speech::{SpeechError, SpeechMetrics};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -19,6 +24,8 @@ pub const MAX_AUDIO_SECONDS: u64 = 600;
 pub struct SpeechQuality {
     pub session_id: Option<String>,
     pub sample_rate: u32,
+    /// The words the pace and filler measures used: the one sent, or Whisper's.
+    pub transcript: Option<String>,
     pub metrics: SpeechMetrics,
 }
 
@@ -33,6 +40,134 @@ pub struct SpeechForm {
     transcript: Option<String>,
     session_id: Option<String>,
     language: Option<String>,
+}
+
+/// An audio upload: the recording and the form's text fields.
+struct AudioForm {
+    audio: Bytes,
+    fields: HashMap<String, String>,
+}
+
+impl AudioForm {
+    fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+async fn read_audio_form(
+    mut form: axum::extract::Multipart,
+    limit: usize,
+) -> Result<AudioForm, ApiError> {
+    let multipart_error = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::MalformedMultipart(e.body_text())
+        }
+    };
+    let mut audio = None;
+    let mut fields = HashMap::new();
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        match name.as_str() {
+            "audio_file" | "audio" | "file" => audio = Some(bytes),
+            _ => {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    let audio = audio.ok_or_else(|| {
+        ApiError::Validation("send the recording as multipart field `audio_file`".into())
+    })?;
+    Ok(AudioForm { audio, fields })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TranscriptionResponse {
+    pub session_id: Option<String>,
+    pub text: String,
+    /// The language spoken (given, or detected from the first 30 s).
+    pub language: String,
+    pub language_probability: f64,
+    pub segments: Vec<Segment>,
+    /// Seconds of audio.
+    pub duration: f64,
+    pub model: String,
+    /// Seconds spent decoding and recognising.
+    pub processing_seconds: f64,
+}
+
+/// The multipart form of `/api/ai/transcribe` (for the docs).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TranscribeForm {
+    /// The recording (WAV).
+    #[schema(value_type = String, format = Binary)]
+    audio_file: Vec<u8>,
+    session_id: Option<String>,
+    /// `zh`, `en`, another Whisper language code, or `auto` (the default).
+    language: Option<String>,
+    /// Beam width for the first decoding pass (1–8; 1 is greedy, the default).
+    beam_size: Option<u8>,
+    /// Names or jargon to expect, which steers spelling.
+    prompt: Option<String>,
+}
+
+/// Speech to text with Whisper, with timed segments.
+#[utoipa::path(
+    post,
+    path = "/api/ai/transcribe",
+    tag = "speech",
+    request_body(content = TranscribeForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, body = TranscriptionResponse),
+        (status = 413, description = "`audio_too_long`, `payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`audio_unsupported_format`", body = ErrorBody),
+        (status = 422, description = "`audio_empty`, `audio_unreadable`, `validation_failed` (no `audio_file`, unknown language, bad beam size)", body = ErrorBody),
+        (status = 503, description = "`model_loading` (the model is being fetched), `model_unavailable`, `busy`", body = ErrorBody),
+    )
+)]
+pub async fn transcribe(
+    State(state): State<AppState>,
+    ApiMultipart(form): ApiMultipart,
+) -> Result<Json<TranscriptionResponse>, ApiError> {
+    let started = std::time::Instant::now();
+    let form = read_audio_form(form, state.config.upload_limit_bytes()).await?;
+    let beam_size = match form.field("beam_size") {
+        None => 1,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|b| (1..=8).contains(b))
+            .ok_or_else(|| ApiError::Validation(format!("beam_size must be 1 to 8, not {v:?}")))?,
+    };
+    let options = TranscribeOptions {
+        language: form.field("language"),
+        beam_size,
+        initial_prompt: form.field("prompt"),
+    };
+    // Fail fast, before decoding, while the model is still being fetched.
+    state.asr.ready()?;
+    let audio = form.audio.clone();
+    let samples = state
+        .cpu
+        .run(move || mianshi_speech::decode(&audio, MAX_AUDIO_SECONDS).map(|a| a.to_16k()))
+        .await??;
+    let transcript = state.asr.transcribe(samples, options).await?;
+    Ok(Json(TranscriptionResponse {
+        session_id: form.field("session_id"),
+        text: transcript.text,
+        language: transcript.language,
+        language_probability: transcript.language_probability,
+        segments: transcript.segments,
+        duration: transcript.duration,
+        model: transcript.model,
+        processing_seconds: started.elapsed().as_secs_f64(),
+    }))
 }
 
 pub fn speech_status(err: &SpeechError) -> StatusCode {
@@ -58,47 +193,48 @@ pub fn speech_status(err: &SpeechError) -> StatusCode {
 )]
 pub async fn analyze_speech_quality(
     State(state): State<AppState>,
-    ApiMultipart(mut form): ApiMultipart,
+    ApiMultipart(form): ApiMultipart,
 ) -> Result<Json<SpeechQuality>, ApiError> {
-    let mut audio = None;
-    let mut transcript = None;
-    let mut session_id = None;
-    let limit = state.config.upload_limit_bytes();
-    let multipart_error = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::MalformedMultipart(e.body_text())
-        }
-    };
-    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(multipart_error)?;
-        match name.as_str() {
-            "audio_file" | "audio" | "file" => audio = Some(bytes),
-            "transcript" | "text" => {
-                transcript = Some(String::from_utf8_lossy(&bytes).into_owned())
-            }
-            "session_id" => session_id = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            _ => {}
-        }
-    }
-    let audio = audio.ok_or_else(|| {
-        ApiError::Validation("send the recording as multipart field `audio_file`".into())
-    })?;
-    let (sample_rate, metrics) = state
+    let form = read_audio_form(form, state.config.upload_limit_bytes()).await?;
+    let given = form.field("transcript").or_else(|| form.field("text"));
+    let audio = form.audio.clone();
+    let decoded = state
         .cpu
-        .run(move || -> Result<_, SpeechError> {
-            let decoded = mianshi_speech::decode(&audio, MAX_AUDIO_SECONDS)?;
-            Ok((
-                decoded.sample_rate,
-                mianshi_speech::analyze(&decoded, transcript.as_deref()),
-            ))
-        })
+        .run(move || mianshi_speech::decode(&audio, MAX_AUDIO_SECONDS))
         .await??;
+    // Pace and fillers need the words: recognise them when none were sent.
+    let recognised = match (&given, state.asr.ready()) {
+        (None, Ok(())) => {
+            let options = TranscribeOptions {
+                language: form.field("language"),
+                beam_size: 1,
+                initial_prompt: None,
+            };
+            let samples = {
+                let decoded = decoded.clone();
+                state.cpu.run(move || decoded.to_16k()).await?
+            };
+            match state.asr.transcribe(samples, options).await {
+                Ok(t) => Some(t.text),
+                Err(err) => {
+                    tracing::warn!(%err, "no transcript for speech metrics");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let transcript = given.or(recognised);
+    let sample_rate = decoded.sample_rate;
+    let words = transcript.clone();
+    let metrics = state
+        .cpu
+        .run(move || mianshi_speech::analyze(&decoded, words.as_deref()))
+        .await?;
     Ok(Json(SpeechQuality {
-        session_id,
+        session_id: form.field("session_id"),
         sample_rate,
+        transcript,
         metrics,
     }))
 }

@@ -28,6 +28,14 @@ pub struct Reply {
 
 impl TestServer {
     pub async fn start(db: TestDatabase) -> Self {
+        Self::start_with_models(db, None).await
+    }
+
+    /// `model_dir`: a real model cache (default: an empty one, so every model is missing).
+    pub async fn start_with_models(
+        db: TestDatabase,
+        model_dir: Option<std::path::PathBuf>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::resolve([ConfigLayer {
             port: Some(0),
@@ -37,7 +45,7 @@ impl TestServer {
             body_limit_bytes: Some(BODY_LIMIT),
             resume_max_bytes: Some(RESUME_LIMIT),
             fetch_models: Some(false),
-            model_dir: Some(dir.path().join("models")),
+            model_dir: Some(model_dir.unwrap_or_else(|| dir.path().join("models"))),
             ..Default::default()
         }])
         .unwrap();

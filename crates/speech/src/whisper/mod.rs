@@ -83,6 +83,30 @@ pub struct Transcript {
     pub model: String,
 }
 
+/// Speech recognition as the rest of the system sees it: 16 kHz mono in, timed text out.
+/// Implementations are immutable and shareable; each call keeps its own state.
+pub trait SpeechRecognizer: Send + Sync {
+    fn name(&self) -> &str;
+    fn transcribe(
+        &self,
+        samples_16k: &[f32],
+        options: &TranscribeOptions,
+    ) -> Result<Transcript, WhisperError>;
+}
+
+impl SpeechRecognizer for Whisper {
+    fn name(&self) -> &str {
+        Whisper::name(self)
+    }
+    fn transcribe(
+        &self,
+        samples_16k: &[f32],
+        options: &TranscribeOptions,
+    ) -> Result<Transcript, WhisperError> {
+        Whisper::transcribe(self, samples_16k, options)
+    }
+}
+
 /// A loaded Whisper model.
 pub struct Whisper {
     name: String,
