@@ -2,6 +2,8 @@
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
 COPY . .
+# cmake builds the bundled libopus (WebM/Opus uploads).
+RUN apt-get update && apt-get install -y --no-install-recommends cmake && rm -rf /var/lib/apt/lists/*
 RUN cargo build --release --locked -p mianshi-cli \
  && cp target/release/mianshi /usr/local/bin/mianshi
 

@@ -8,6 +8,12 @@ as_root() {
 ensure_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # cmake builds the bundled libopus (browser WebM/Opus uploads); ffmpeg, sox and espeak-ng make
+  # the audio test fixtures.
+  command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  command -v sox >/dev/null 2>&1 || missing+=(sox)
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
   if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     missing+=(postgresql)

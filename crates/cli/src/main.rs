@@ -98,6 +98,18 @@ struct ModelDirArg {
 
 #[derive(Subcommand)]
 enum BenchTarget {
+    /// Whisper: ours against faster-whisper on the same clips (scripts/bench-asr.sh sets up
+    /// faster-whisper in a throwaway venv and passes --peer-python).
+    Asr {
+        /// Python with faster-whisper installed; without it only our rows are printed.
+        #[arg(long)]
+        peer_python: Option<PathBuf>,
+        /// Whisper size [default: the configured WHISPER_MODEL, base]
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
     /// End of answer → next question latency, through HTTP and SQLite, and the engine alone.
     Interviewer {
         #[arg(long, default_value_t = 20)]
@@ -187,6 +199,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Practice(args) => practice(args),
         Command::Models(command) => models(command),
         Command::Transcribe(args) => transcribe(args),
+        Command::Bench(BenchTarget::Asr {
+            peer_python,
+            model,
+            dir,
+        }) => {
+            let cache = model_cache(&dir)?;
+            let config = Config::load(
+                ConfigLayer {
+                    whisper_model: model,
+                    ..Default::default()
+                },
+                None,
+            )?;
+            print!(
+                "{}",
+                mianshi_server::bench_asr::asr(
+                    cache.root(),
+                    &config.whisper_model,
+                    peer_python.as_deref()
+                )?
+            );
+            Ok(())
+        }
         Command::Bench(BenchTarget::Interviewer {
             sessions,
             questions,

@@ -4,6 +4,7 @@
 
 pub mod asr;
 pub mod bench;
+pub mod bench_asr;
 pub mod config;
 pub mod cpu;
 pub mod error;

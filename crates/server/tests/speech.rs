@@ -91,8 +91,8 @@ async fn speech_quality_is_measured_or_absent_with_reasons() {
                 "audio_file",
                 Part::bytes(b"OggS\0\0\0\0rest".to_vec()).file_name("a.ogg"),
             ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "audio_unsupported_format",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "audio_unreadable",
         ),
         (
             Form::new().part(

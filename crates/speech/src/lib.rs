@@ -2,9 +2,11 @@
 //! speaking time, pauses, loudness, clipping and pitch from the audio; pace and fillers from
 //! the words. What cannot be measured is absent with the reason — never a placeholder.
 //!
-//! Decoding covers WAV (PCM 8/16/24/32-bit and float) today. Speech recognition lives in
-//! [`whisper`].
+//! WAV is read with hound; compressed uploads (FLAC, MP3, Ogg Vorbis/Opus, MP4/AAC, browsers'
+//! WebM/Opus) go through [`container`]. Speech recognition lives in [`whisper`].
 
+pub mod container;
+pub mod wer;
 pub mod whisper;
 
 use mianshi_core::text::{filler_count, word_count};
@@ -17,7 +19,9 @@ pub enum SpeechError {
     Empty,
     #[error("the audio is {seconds:.0} s long; the limit is {limit:.0} s")]
     TooLong { seconds: u64, limit: u64 },
-    #[error("this audio format is not supported yet ({0}); send WAV")]
+    #[error(
+        "this audio format is not supported ({0}); send WAV, FLAC, MP3, Ogg, M4A or WebM/Opus"
+    )]
     UnsupportedFormat(String),
     #[error("the audio could not be read: {0}")]
     Unreadable(String),
@@ -47,15 +51,23 @@ impl Audio {
     }
 }
 
-fn sniff(bytes: &[u8]) -> &'static str {
-    match bytes {
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'A', b'V', b'E', ..] => "wav",
-        [b'f', b'L', b'a', b'C', ..] => "FLAC",
-        [b'O', b'g', b'g', b'S', ..] => "Ogg",
-        [0x1A, 0x45, 0xDF, 0xA3, ..] => "WebM/Matroska",
-        [b'I', b'D', b'3', ..] | [0xFF, 0xFB, ..] | [0xFF, 0xF3, ..] => "MP3",
-        [_, _, _, _, b'f', b't', b'y', b'p', ..] => "MP4/M4A",
-        _ => "unknown",
+fn is_wav(bytes: &[u8]) -> bool {
+    bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE"
+}
+
+fn decode_compressed(bytes: &[u8], max_seconds: u64) -> Result<Audio, SpeechError> {
+    use container::ContainerError;
+    match container::decode_compressed(bytes, max_seconds) {
+        Ok(decoded) if decoded.samples.is_empty() => Err(SpeechError::Empty),
+        Ok(decoded) => Ok(Audio {
+            samples: decoded.samples,
+            sample_rate: decoded.sample_rate,
+        }),
+        Err(ContainerError::Unreadable(why)) => Err(SpeechError::Unreadable(why)),
+        Err(ContainerError::Unsupported(what)) => Err(SpeechError::UnsupportedFormat(what)),
+        Err(ContainerError::TooLong { seconds, limit }) => {
+            Err(SpeechError::TooLong { seconds, limit })
+        }
     }
 }
 
@@ -64,14 +76,8 @@ pub fn decode(bytes: &[u8], max_seconds: u64) -> Result<Audio, SpeechError> {
     if bytes.is_empty() {
         return Err(SpeechError::Empty);
     }
-    match sniff(bytes) {
-        "wav" => {}
-        "unknown" => {
-            return Err(SpeechError::Unreadable(
-                "not a recognised audio file".into(),
-            ))
-        }
-        other => return Err(SpeechError::UnsupportedFormat(other.to_owned())),
+    if !is_wav(bytes) {
+        return decode_compressed(bytes, max_seconds);
     }
     let mut reader = hound::WavReader::new(std::io::Cursor::new(bytes))
         .map_err(|e| SpeechError::Unreadable(e.to_string()))?;
@@ -546,13 +552,14 @@ mod tests {
     #[test]
     fn bad_inputs_are_clear_errors() {
         assert_eq!(decode(b"", 600).unwrap_err(), SpeechError::Empty);
+        // Truncated containers are unreadable, not a partial result.
         assert_eq!(
             decode(b"OggS\0\0\0\0\0\0\0\0", 600).unwrap_err().code(),
-            "audio_unsupported_format"
+            "audio_unreadable"
         );
         assert_eq!(
             decode(b"\x1a\x45\xdf\xa3webm", 600).unwrap_err().code(),
-            "audio_unsupported_format"
+            "audio_unreadable"
         );
         assert_eq!(
             decode(b"garbage bytes", 600).unwrap_err().code(),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use mianshi_models::{manifest, ModelCache, Silent};
+use mianshi_speech::wer::{chinese_chars, edit_distance, english_words};
 use mianshi_speech::whisper::{TranscribeOptions, Transcript, Whisper};
 
 fn cache() -> ModelCache {
@@ -54,62 +55,6 @@ fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
             },
         )
         .expect("transcribes")
-}
-
-/// Lower case, no punctuation, number words as digits (Whisper writes "1, 2, 3", and
-/// "12345678910" when the previous window's text primes it), each digit a word of its own.
-fn english_words(text: &str) -> Vec<String> {
-    const NUMBERS: [&str; 11] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    ];
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .map(|w| match NUMBERS.iter().position(|n| *n == w) {
-            Some(i) => i.to_string(),
-            None => w.to_owned(),
-        })
-        .flat_map(|w| {
-            if w.chars().all(|c| c.is_ascii_digit()) {
-                w.chars().map(String::from).collect()
-            } else {
-                vec![w]
-            }
-        })
-        .collect()
-}
-
-/// Characters without punctuation or spaces, Chinese numerals as digits.
-fn chinese_chars(text: &str) -> Vec<String> {
-    const NUMERALS: [char; 11] = [
-        '零', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十',
-    ];
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(|c| match NUMERALS.iter().position(|n| *n == c) {
-            Some(10) => vec!["1".to_owned(), "0".to_owned()],
-            Some(i) => vec![i.to_string()],
-            None => vec![c.to_string()],
-        })
-        .collect()
-}
-
-fn edit_distance(a: &[String], b: &[String]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if x == y {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = current;
-        }
-    }
-    row[b.len()]
 }
 
 const ENGLISH: [&str; 3] = ["en_counting", "en_hello_world", "en_quick_brown_fox"];
@@ -247,5 +192,66 @@ fn silence_and_noise_produce_no_text() {
                 transcript.text
             );
         }
+    }
+}
+
+/// Encodes a clip the way browsers and phones send it (ffmpeg from Debian; scripts/test.sh
+/// installs it).
+fn encoded(name: &str, args: &[&str], extension: &str) -> Vec<u8> {
+    let dir = fetched("speech-test-clips");
+    let out = std::env::temp_dir().join(format!(
+        "mianshi-asr-{}-{name}.{extension}",
+        std::process::id()
+    ));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
+        .arg(dir.join(format!("{name}.wav")))
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg runs (apt-get install ffmpeg)");
+    assert!(status.success());
+    let bytes = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    bytes
+}
+
+#[test]
+fn browser_and_phone_recordings_transcribe_like_the_wav() {
+    let (_, reference) = clip("en_quick_brown_fox");
+    for (what, bytes) in [
+        (
+            "WebM/Opus 48 kHz (MediaRecorder)",
+            encoded(
+                "en_quick_brown_fox",
+                &["-ar", "48000", "-c:a", "libopus", "-b:a", "32k"],
+                "webm",
+            ),
+        ),
+        (
+            "M4A/AAC 44.1 kHz stereo (phones)",
+            encoded(
+                "en_quick_brown_fox",
+                &["-ar", "44100", "-ac", "2", "-c:a", "aac"],
+                "m4a",
+            ),
+        ),
+        (
+            "MP3 22.05 kHz",
+            encoded(
+                "en_quick_brown_fox",
+                &["-ar", "22050", "-c:a", "libmp3lame"],
+                "mp3",
+            ),
+        ),
+    ] {
+        let audio = mianshi_speech::decode(&bytes, 600).expect(what);
+        let transcript = run(&audio.to_16k(), "auto", 1);
+        assert_eq!(
+            english_words(&transcript.text),
+            english_words(&reference),
+            "{what}: {:?}",
+            transcript.text
+        );
     }
 }
