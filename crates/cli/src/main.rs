@@ -468,7 +468,7 @@ fn eval_interviewer(answers: Option<&Path>) -> anyhow::Result<()> {
         println!();
         print!(
             "{}",
-            evaluate_labelled(answers)
+            evaluate_labelled(answers, None)
                 .map_err(|e| anyhow::anyhow!(e))?
                 .table()
         );

@@ -11,6 +11,7 @@ use crate::bank::{bank, BankQuestion};
 use crate::decider::{decide, Decision, TopicProgress};
 use crate::planner::{plan, PlannedTopic, TopicSource};
 use crate::scorer::{score_answer, Assessment, Target};
+use crate::semantic::{self, Embedder};
 use crate::{Language, Settings};
 
 /// The question waiting for an answer.
@@ -301,6 +302,17 @@ impl Interview {
     /// Scores the answer to the open question, decides, and (unless the interview ends) asks
     /// the next question.
     pub fn answer(&mut self, text: &str, now: DateTime<Utc>) -> Result<Reply, EngineError> {
+        self.answer_with(text, now, None)
+    }
+
+    /// [`Interview::answer`] with a sentence-embedding model for meaning-level relevance; if
+    /// the model fails the answer is scored by the lexical rules and the score says so.
+    pub fn answer_with(
+        &mut self,
+        text: &str,
+        now: DateTime<Utc>,
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<Reply, EngineError> {
         if self.finished {
             return Err(EngineError::Finished);
         }
@@ -311,6 +323,15 @@ impl Interview {
         let question = bank()
             .get(&open.bank_id)
             .ok_or(EngineError::NoOpenQuestion)?;
+        let semantic = embedder.and_then(|embedder| {
+            let points: Vec<&str> = open
+                .key_points
+                .iter()
+                .filter_map(|&i| question.key_points.get(i))
+                .map(|k| k.text(self.language()))
+                .collect();
+            semantic::measure(embedder, &open.text, &points, text).ok()
+        });
         let assessment = score_answer(
             text,
             &Target {
@@ -319,6 +340,7 @@ impl Interview {
                 key_points: &open.key_points,
             },
             self.language(),
+            semantic.as_ref(),
         );
         for point in &assessment.covered {
             if !self.topic.covered.contains(point) {

@@ -403,6 +403,8 @@ pub fn spearman(xs: &[f64], ys: &[f64]) -> f64 {
 #[derive(Debug, Default)]
 pub struct LabelledReport {
     pub items: Vec<(LabelledAnswer, u8)>,
+    /// The embedding signal per item, when a model was used.
+    pub semantic: Vec<Option<crate::semantic::Semantic>>,
 }
 
 impl LabelledReport {
@@ -464,8 +466,12 @@ impl LabelledReport {
     }
 }
 
-/// Scores every labelled answer in a JSON-lines file.
-pub fn evaluate_labelled(path: &Path) -> Result<LabelledReport, String> {
+/// Scores every labelled answer in a JSON-lines file, with meaning-level relevance when an
+/// embedding model is given.
+pub fn evaluate_labelled(
+    path: &Path,
+    embedder: Option<&dyn crate::semantic::Embedder>,
+) -> Result<LabelledReport, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut report = LabelledReport::default();
     for (n, line) in text
@@ -478,6 +484,16 @@ pub fn evaluate_labelled(path: &Path) -> Result<LabelledReport, String> {
         let question = ad_hoc_question(&item);
         let language = Language::parse(&item.language).unwrap_or_default();
         let all: Vec<usize> = (0..question.key_points.len()).collect();
+        let semantic = match embedder {
+            Some(embedder) => {
+                let points: Vec<&str> = item.key_points.iter().map(String::as_str).collect();
+                Some(
+                    crate::semantic::measure(embedder, &item.question, &points, &item.answer)
+                        .map_err(|e| e.to_string())?,
+                )
+            }
+            None => None,
+        };
         let assessment = score_answer(
             &item.answer,
             &Target {
@@ -486,7 +502,9 @@ pub fn evaluate_labelled(path: &Path) -> Result<LabelledReport, String> {
                 key_points: &all,
             },
             language,
+            semantic.as_ref(),
         );
+        report.semantic.push(semantic);
         report.items.push((item, assessment.score.overall));
     }
     Ok(report)

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod planner;
 pub mod render;
 pub mod scorer;
+pub mod semantic;
 pub mod text;
 
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ use mianshi_core::{Evidence, RubricItem, Score};
 use serde::{Deserialize, Serialize};
 
 use crate::bank::{BankQuestion, KeyPoint, QuestionKind};
+use crate::semantic::Semantic;
 use crate::text::{
     contains_keyword, content_terms, filler_count, numbers, own_actions, reasoning_markers,
     sentence_at, structure_markers, word_count,
@@ -112,7 +113,26 @@ fn has_any(lower: &str, words: &[&str]) -> Option<usize> {
         .min()
 }
 
-pub fn score_answer(answer: &str, target: &Target<'_>, language: Language) -> Assessment {
+/// Calibration of the sentence-embedding cosines (multilingual-e5-small, whose cosines sit in a
+/// narrow high band): the answer-to-question similarity maps linearly from `QUESTION_LOW`
+/// (unrelated) to `QUESTION_HIGH` (on point), a key point counts as expressed in other words
+/// at `POINT_COVERED`, and partial credit for a point runs from `POINT_LOW`. Fitted on the
+/// labelled answers (crates/interviewer/tests/data/answers).
+pub const QUESTION_LOW: f32 = 0.78;
+pub const QUESTION_HIGH: f32 = 0.88;
+pub const POINT_LOW: f32 = 0.80;
+pub const POINT_COVERED: f32 = 0.88;
+
+fn ramp(x: f32, low: f32, high: f32) -> f32 {
+    clamp01((x - low) / (high - low))
+}
+
+pub fn score_answer(
+    answer: &str,
+    target: &Target<'_>,
+    language: Language,
+    semantic: Option<&Semantic>,
+) -> Assessment {
     let question = target.question;
     let lower = answer.to_lowercase();
     let words = word_count(answer);
@@ -144,10 +164,36 @@ pub fn score_answer(answer: &str, target: &Target<'_>, language: Language) -> As
             });
         }
     }
+    // A point said in other words: a sentence of the answer close in meaning to it.
+    let mut partial = 0.0f32;
+    if let Some(semantic) = semantic {
+        for (slot, (index, point)) in points.iter().enumerate() {
+            let Some(&(similarity, at)) = semantic.key_points.get(slot) else {
+                continue;
+            };
+            if covered.contains(index) {
+                continue;
+            }
+            if similarity >= POINT_COVERED {
+                covered.push(*index);
+                evidence.push(Evidence {
+                    quote: quote(answer, at),
+                    effect: (30 / points.len().max(1)) as i16,
+                    note: format!(
+                        "{}{}",
+                        t("（换一种说法）覆盖要点：", "covers (in other words): "),
+                        point.text(language)
+                    ),
+                });
+            } else {
+                partial += 0.5 * ramp(similarity, POINT_LOW, POINT_COVERED);
+            }
+        }
+    }
     let coverage = if points.is_empty() {
         0.0
     } else {
-        covered.len() as f32 / points.len() as f32
+        clamp01((covered.len() as f32 + partial) / points.len() as f32)
     };
 
     // Relevance: the question's own words and the key points' keywords in the answer.
@@ -164,9 +210,15 @@ pub fn score_answer(answer: &str, target: &Target<'_>, language: Language) -> As
         .filter(|k| contains_keyword(&lower, k).is_some())
         .count();
     let skill_named = contains_keyword(&lower, &question.skill).is_some();
-    let relevance = clamp01(
+    let lexical_relevance = clamp01(
         0.22 * keyword_hits as f32 + 0.18 * overlap as f32 + if skill_named { 0.25 } else { 0.0 },
     );
+    let relevance = match semantic {
+        Some(semantic) => {
+            lexical_relevance.max(ramp(semantic.question, QUESTION_LOW, QUESTION_HIGH))
+        }
+        None => lexical_relevance,
+    };
 
     // Specificity: numbers, named technologies, the candidate's own actions.
     let number_spans = numbers(answer);
@@ -379,10 +431,18 @@ pub fn score_answer(answer: &str, target: &Target<'_>, language: Language) -> As
         .iter()
         .map(|(_, p)| p.text(language).to_owned())
         .collect();
-    let notes = vec![t(
-        "语义相关度未测量（未加载句向量模型），本分数只基于词汇规则。",
-        "Semantic relevance not measured (no sentence-embedding model loaded); lexical rules only.",
-    )];
+    let notes = vec![match semantic {
+        Some(semantic) => format!(
+            "{} {} {:.2}",
+            t("语义相关度由句向量模型测量：", "Semantic relevance measured by"),
+            semantic.model,
+            semantic.question
+        ),
+        None => t(
+            "语义相关度未测量（未加载句向量模型），本分数只基于词汇规则。",
+            "Semantic relevance not measured (no sentence-embedding model loaded); lexical rules only.",
+        ),
+    }];
     Assessment {
         score: Score {
             overall: overall.round().clamp(0.0, 100.0) as u8,
@@ -422,6 +482,7 @@ mod tests {
                 key_points: &all,
             },
             Language::Zh,
+            None,
         )
     }
 

@@ -35,7 +35,7 @@ fn resume_documents() -> Vec<(String, CandidateDocuments)> {
 #[test]
 fn scorer_agrees_with_human_labels() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/answers/answers.jsonl");
-    let report = evaluate_labelled(&path).unwrap();
+    let report = evaluate_labelled(&path, None).unwrap();
     println!("{}", report.table());
     assert!(report.items.len() >= 60);
     // The goal is 0.7. The lexical scorer reaches it except on confidently wrong answers, which
