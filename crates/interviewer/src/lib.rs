@@ -10,6 +10,7 @@ pub mod bank;
 pub mod decider;
 pub mod engine;
 pub mod eval;
+pub mod llm;
 pub mod planner;
 pub mod render;
 pub mod scorer;
