@@ -8,6 +8,7 @@
 
 pub mod bank;
 pub mod decider;
+pub mod e5;
 pub mod engine;
 pub mod eval;
 pub mod llm;

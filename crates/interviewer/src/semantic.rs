@@ -80,3 +80,16 @@ pub fn measure(
         key_points,
     })
 }
+
+impl Embedder for crate::e5::E5Model {
+    fn name(&self) -> &str {
+        "multilingual-e5-small"
+    }
+
+    /// Symmetric similarity (answer against question or key point): the same "query: "
+    /// prefix on both sides, as E5 prescribes for symmetric tasks.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        crate::e5::E5Model::embed(self, texts, crate::e5::EmbedKind::Query)
+            .map_err(|e| EmbedError(e.to_string()))
+    }
+}

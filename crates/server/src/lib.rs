@@ -13,6 +13,7 @@ pub mod logging;
 pub mod metrics;
 pub mod models;
 pub mod routes;
+pub mod semantic;
 pub mod state;
 pub mod web;
 
@@ -195,6 +196,7 @@ impl Server {
         let asr = asr::AsrEngine::start(config.model_dir.clone(), &config.whisper_model, 4);
         let state = AppState {
             asr,
+            embedder: Arc::new(semantic::EmbedderSlot::new(config.model_dir.clone())),
             models: board,
             store: store.clone() as Arc<dyn Store>,
             cpu: Arc::new(cpu::CpuPool::new(

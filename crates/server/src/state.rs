@@ -17,6 +17,8 @@ pub struct AppState {
     pub cpu: Arc<CpuPool>,
     /// Speech recognition: a dedicated thread with the loaded model and a bounded queue.
     pub asr: Arc<crate::asr::AsrEngine>,
+    /// The sentence-embedding model for answer relevance, loaded on first use.
+    pub embedder: Arc<crate::semantic::EmbedderSlot>,
     /// Model fetches in progress or failed.
     pub models: Arc<crate::models::ModelBoard>,
 }

@@ -205,13 +205,15 @@ pub async fn answer(
         return Err(ApiError::NoOpenQuestion);
     }
     let answer_text = text.clone();
+    let embedder = state.embedder.clone();
     let (interview, asked, reply) = state
         .cpu
         .run(move || {
             let mut interview = interview;
             let now = Utc::now();
             let asked = interview.next_question(now);
-            let reply = interview.answer(&answer_text, now);
+            let model = embedder.get();
+            let reply = interview.answer_with(&answer_text, now, model.as_deref());
             (interview, asked, reply)
         })
         .await?;
