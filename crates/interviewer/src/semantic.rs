@@ -32,7 +32,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// At most this many sentences are embedded per answer (a long answer's first sentences
 /// carry its content; the whole answer is always embedded too).
-const MAX_SENTENCES: usize = 24;
+const MAX_SENTENCES: usize = 12;
 
 /// Embeds the question, the key points, the answer and its sentences in one batch.
 pub fn measure(

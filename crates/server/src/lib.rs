@@ -194,9 +194,15 @@ impl Server {
             models::fetch_defaults_in_background(board.clone(), config.model_dir.clone());
         }
         let asr = asr::AsrEngine::start(config.model_dir.clone(), &config.whisper_model, 4);
+        let embedder = Arc::new(semantic::EmbedderSlot::new(config.model_dir.clone()));
+        // Load it now, off the request path, when its files are already here.
+        {
+            let embedder = embedder.clone();
+            tokio::task::spawn_blocking(move || embedder.get());
+        }
         let state = AppState {
             asr,
-            embedder: Arc::new(semantic::EmbedderSlot::new(config.model_dir.clone())),
+            embedder: embedder.clone(),
             models: board,
             store: store.clone() as Arc<dyn Store>,
             cpu: Arc::new(cpu::CpuPool::new(
