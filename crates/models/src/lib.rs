@@ -242,6 +242,30 @@ fn check(path: &Path, spec: &FileSpec) -> Result<(), ModelError> {
     Ok(())
 }
 
+/// The user's model cache: `MIANSHI_MODEL_DIR` when set, else `~/.cache/mianshi/models`
+/// (where `mianshi models fetch` and the server put models; tests share it).
+pub fn user_model_dir() -> PathBuf {
+    std::env::var_os("MIANSHI_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join(".cache/mianshi/models")
+        })
+}
+
+/// Fetches a model into the user's cache (one fetch at a time in this process, so parallel
+/// tests never write the same files) and returns its directory.
+pub fn fetch_into_user_cache(name: &str) -> Result<PathBuf, ModelError> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = ModelCache::new(user_model_dir());
+    let spec = manifest().get(name)?;
+    cache.fetch(spec, &Silent)?;
+    Ok(cache.model_dir(spec))
+}
+
 impl ModelCache {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }

@@ -130,23 +130,12 @@ async fn speech_quality_is_measured_or_absent_with_reasons() {
     server.stop().await;
 }
 
-/// The user's model cache (where `mianshi models fetch` and the speech tests put models).
 fn model_cache() -> std::path::PathBuf {
-    std::env::var_os("MIANSHI_MODEL_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(std::env::var_os("HOME").unwrap())
-                .join(".cache/mianshi/models")
-        })
+    mianshi_models::user_model_dir()
 }
 
 fn fetched(name: &str) -> std::path::PathBuf {
-    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = FETCH.lock().unwrap_or_else(|e| e.into_inner());
-    let cache = mianshi_models::ModelCache::new(model_cache());
-    let spec = mianshi_models::manifest().get(name).unwrap();
-    cache.fetch(spec, &mianshi_models::Silent).unwrap();
-    cache.model_dir(spec)
+    mianshi_models::fetch_into_user_cache(name).unwrap()
 }
 
 #[tokio::test]

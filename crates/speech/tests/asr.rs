@@ -5,30 +5,11 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use mianshi_models::{manifest, ModelCache, Silent};
 use mianshi_speech::wer::{chinese_chars, edit_distance, english_words};
 use mianshi_speech::whisper::{TranscribeOptions, Transcript, Whisper};
 
-fn cache() -> ModelCache {
-    let dir = std::env::var_os("MIANSHI_MODEL_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
-                .join(".cache/mianshi/models")
-        });
-    ModelCache::new(dir)
-}
-
 fn fetched(name: &str) -> PathBuf {
-    // Tests run in parallel; one fetch at a time keeps them from writing the same files.
-    static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = FETCH.lock().unwrap_or_else(|e| e.into_inner());
-    let cache = cache();
-    let spec = manifest().get(name).expect("in the manifest");
-    cache
-        .fetch(spec, &Silent)
-        .expect("model fetched from its sources");
-    cache.model_dir(spec)
+    mianshi_models::fetch_into_user_cache(name).expect("model fetched from its sources")
 }
 
 fn whisper() -> &'static Whisper {
