@@ -29,7 +29,12 @@ def main() -> None:
         text = "".join(s.text for s in segments).strip()
         seconds = time.perf_counter() - started
         print(json.dumps({"clip": path, "seconds": seconds, "text": text, "language": info.language}), flush=True)
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM belongs to this process's own address space; getrusage's ru_maxrss would carry
+    # the parent's peak across fork + exec and report the bench's own memory instead.
+    rss_kb = next(
+        (int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")),
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
     print(json.dumps({"load_seconds": load, "peak_rss_mb": rss_kb / 1024}), flush=True)
 
 
