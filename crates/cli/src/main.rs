@@ -116,6 +116,9 @@ enum BenchTarget {
         sessions: usize,
         #[arg(long, default_value_t = 10)]
         questions: u32,
+        /// Milliseconds between receiving a question and answering it.
+        #[arg(long, default_value_t = 500)]
+        think_ms: u64,
     },
 }
 
@@ -225,13 +228,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchTarget::Interviewer {
             sessions,
             questions,
+            think_ms,
         }) => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
             print!(
                 "{}",
-                runtime.block_on(mianshi_server::bench::interviewer(sessions, questions))?
+                runtime.block_on(mianshi_server::bench::interviewer(
+                    sessions,
+                    questions,
+                    std::time::Duration::from_millis(think_ms),
+                ))?
             );
             Ok(())
         }

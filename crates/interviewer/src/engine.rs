@@ -299,6 +299,34 @@ impl Interview {
         None
     }
 
+    /// The key points in play for `open`, in the session's language.
+    fn key_point_texts<'q>(&self, open: &OpenQuestion, question: &'q BankQuestion) -> Vec<&'q str> {
+        open.key_points
+            .iter()
+            .filter_map(|&i| question.key_points.get(i))
+            .map(|k| k.text(self.language()))
+            .collect()
+    }
+
+    /// The open question and its key points: the texts its answer is measured against. Embed
+    /// them with [`Embedder::embed_recurring`] when the question is asked, so that a caching
+    /// embedder ([`semantic::CachingEmbedder`]) has them when the answer arrives.
+    pub fn recurring_texts(&self) -> Vec<String> {
+        let Some(open) = &self.current else {
+            return Vec::new();
+        };
+        let Some(question) = bank().get(&open.bank_id) else {
+            return Vec::new();
+        };
+        std::iter::once(open.text.clone())
+            .chain(
+                self.key_point_texts(open, question)
+                    .into_iter()
+                    .map(str::to_owned),
+            )
+            .collect()
+    }
+
     /// Scores the answer to the open question, decides, and (unless the interview ends) asks
     /// the next question.
     pub fn answer(&mut self, text: &str, now: DateTime<Utc>) -> Result<Reply, EngineError> {
@@ -324,12 +352,7 @@ impl Interview {
             .get(&open.bank_id)
             .ok_or(EngineError::NoOpenQuestion)?;
         let semantic = embedder.and_then(|embedder| {
-            let points: Vec<&str> = open
-                .key_points
-                .iter()
-                .filter_map(|&i| question.key_points.get(i))
-                .map(|k| k.text(self.language()))
-                .collect();
+            let points = self.key_point_texts(&open, question);
             semantic::measure(embedder, &open.text, &points, text).ok()
         });
         let assessment = score_answer(

@@ -72,7 +72,13 @@ fn answer_for(question: &Value, turn: usize, zh: bool) -> String {
     }
 }
 
-pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, ServerError> {
+/// `think`: the candidate's time between seeing a question and sending the answer (real
+/// candidates take seconds); the server embeds the question's texts meanwhile.
+pub async fn interviewer(
+    sessions: usize,
+    questions: u32,
+    think: Duration,
+) -> Result<String, ServerError> {
     let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
     let config = Config::resolve([ConfigLayer {
         port: Some(0),
@@ -85,6 +91,7 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
         ..Default::default()
     }])
     .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))?;
+    let model_dir = config.model_dir.clone();
     let server = Server::bind(config).await?;
     let addr = server.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -108,6 +115,7 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
             let mut question = first["question"].clone();
             for turn in 0..questions as usize {
                 let body = json!({ "text": answer_for(&question, turn, zh) });
+                std::thread::sleep(think);
                 let started = Instant::now();
                 let (status, reply) = http(addr, "POST", &format!("/api/interview/{id}/answer"), Some(&body))?;
                 samples.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -125,7 +133,11 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
     let _ = stop.send(());
     let _ = running.await;
 
-    // The engine alone, on the same kind of answers.
+    // The engine alone, on the same kind of answers, with the same model if it is cached.
+    let embedder =
+        tokio::task::spawn_blocking(move || crate::semantic::EmbedderSlot::new(model_dir).get())
+            .await
+            .map_err(|e| ServerError::Serve(std::io::Error::other(e.to_string())))?;
     let mut engine_samples = Vec::new();
     let documents = mianshi_resume::build_documents(
         Some("Jane Doe\nSkills\nJava, Redis, MySQL, Kafka, Docker, Kubernetes, Python\n"),
@@ -156,8 +168,13 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
             };
             let persona = [Persona::Strong, Persona::Vague, Persona::Terse][turn % 3];
             let answer = persona_answer(persona, q, &open.key_points, language, turn);
+            if let Some(model) = &embedder {
+                let texts = interview.recurring_texts();
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let _ = model.embed_recurring(&texts);
+            }
             let started = Instant::now();
-            let reply = interview.answer(&answer, now);
+            let reply = interview.answer_with(&answer, now, embedder.as_deref());
             engine_samples.push(started.elapsed().as_secs_f64() * 1000.0);
             if reply.map(|r| r.next.is_none()).unwrap_or(true) {
                 break;
@@ -169,6 +186,14 @@ pub async fn interviewer(sessions: usize, questions: u32) -> Result<String, Serv
         "End of answer → next question, {sessions} sessions × up to {questions} answers (no LLM)\n{:<34} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
         "path", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"
     );
+    out.push_str(&format!(
+        "semantic relevance: {}; candidate think time {} ms\n",
+        embedder
+            .as_ref()
+            .map(|m| format!("{} (in process)", m.name()))
+            .unwrap_or_else(|| "off (model not in the cache: lexical rules only)".into()),
+        think.as_millis()
+    ));
     out.push_str(&row("HTTP + scoring + SQLite commit", http_samples));
     out.push_str(&row("interviewer engine alone", engine_samples));
     out.push_str("goal: p95 ≤ 300 ms end to end\n");

@@ -1,15 +1,19 @@
 //! The sentence-embedding model the scorer uses for meaning-level relevance: loaded once,
 //! on first use, from the model cache (the start-up fetch may still be running, so a miss is
 //! retried on the next answer), shared by every session. Loading and inference happen on the
-//! CPU pool, inside the answer job.
+//! CPU pool, inside the answer job; question and key-point vectors are kept
+//! ([`CachingEmbedder`]) and computed when the question is asked.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use mianshi_interviewer::semantic::Embedder;
+use mianshi_interviewer::semantic::{CachingEmbedder, Embedder};
 use mianshi_models::{manifest, CacheState, ModelCache};
 
 pub const MODEL: &str = "multilingual-e5-small";
+
+/// Question and key-point vectors kept (384 floats each: 4096 of them take 6 MB).
+const CACHED_VECTORS: usize = 4096;
 
 enum Slot {
     Empty,
@@ -48,7 +52,8 @@ impl EmbedderSlot {
         match mianshi_interviewer::e5::E5Model::load(&path) {
             Ok(model) => {
                 tracing::info!(model = MODEL, "sentence-embedding model loaded");
-                let model: Arc<dyn Embedder> = Arc::new(model);
+                let model: Arc<dyn Embedder> =
+                    Arc::new(CachingEmbedder::new(Arc::new(model), CACHED_VECTORS));
                 *slot = Slot::Loaded(model.clone());
                 Some(model)
             }

@@ -428,7 +428,11 @@ async fn listing_pages_and_filters() {
         assert_eq!(page.body["limit"], 3);
         for s in page.body["sessions"].as_array().unwrap() {
             seen.push(s["session_id"].as_str().unwrap().to_owned());
-            created.push(s["created_at"].as_str().unwrap().to_owned());
+            // Compared as instants: RFC 3339 strings omit a zero fraction ("…:02Z"), so
+            // string order is not time order.
+            created.push(
+                chrono::DateTime::parse_from_rfc3339(s["created_at"].as_str().unwrap()).unwrap(),
+            );
         }
     }
     assert!(

@@ -135,6 +135,8 @@ pub async fn current_question(
     let finished = question.is_none();
     if finished {
         move_status(&state, &session, Event::Complete).await?;
+    } else {
+        prepare_semantic(&state, interview.recurring_texts());
     }
     Ok(Json(QuestionResponse {
         session_id: id,
@@ -239,6 +241,9 @@ pub async fn answer(
         .commit_turn(id, &turn, &state_json(&interview)?)
         .await?;
     let finished = reply.next.is_none();
+    if !finished {
+        prepare_semantic(&state, interview.recurring_texts());
+    }
     if finished {
         let fresh = load_session(&state, id).await?;
         if fresh.status == SessionStatus::InProgress {
@@ -257,6 +262,31 @@ pub async fn answer(
         finished,
         summary: finished.then(|| interview.summary()),
     }))
+}
+
+/// Embeds the question just asked and its key points on the CPU pool while the candidate
+/// thinks, so that scoring the answer only embeds the answer. Best effort: if the pool is busy
+/// or the model is not loaded, the answer embeds them itself.
+fn prepare_semantic(state: &AppState, texts: Vec<String>) {
+    if texts.is_empty() {
+        return;
+    }
+    let cpu = state.cpu.clone();
+    let embedder = state.embedder.clone();
+    tokio::spawn(async move {
+        let job = cpu.run(move || {
+            let Some(model) = embedder.get() else {
+                return Ok(());
+            };
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            model.embed_recurring(&texts).map(drop)
+        });
+        match job.await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::warn!(%err, "embedding the next question ahead failed"),
+            Err(err) => tracing::debug!(?err, "embedding the next question ahead skipped"),
+        }
+    });
 }
 
 /// The interview summary for the results endpoint, when an interview has run.
