@@ -66,6 +66,49 @@ fn english_word_error_rate_with_base_is_at_most_six_percent() {
 }
 
 #[test]
+fn english_word_error_rate_with_tiny_en_is_at_most_ten_percent() {
+    let tiny = Whisper::load(&fetched("whisper-tiny.en"), "whisper-tiny.en").expect("loads");
+    assert!(!tiny.multilingual());
+    let (mut errors, mut words) = (0, 0);
+    for name in ENGLISH {
+        let (samples, reference) = clip(name);
+        for language in ["en", "auto"] {
+            let options = TranscribeOptions {
+                language: Some(language.to_owned()),
+                ..TranscribeOptions::default()
+            };
+            let transcript = tiny.transcribe(&samples, &options).expect("transcribes");
+            assert_eq!(transcript.language, "en");
+            let (r, h) = (english_words(&reference), english_words(&transcript.text));
+            let e = edit_distance(&r, &h);
+            eprintln!(
+                "{name} [{language}] tiny.en: {:?} ({e}/{})",
+                transcript.text,
+                r.len()
+            );
+            errors += e;
+            words += r.len();
+        }
+    }
+    let wer = errors as f64 / words as f64;
+    eprintln!(
+        "English WER (whisper tiny.en, greedy): {:.1} %",
+        wer * 100.0
+    );
+    assert!(wer <= 0.10, "WER {wer}");
+    // An English-only model refuses other languages instead of transcribing them as English.
+    let (samples, _) = clip("zh_nihao_shijie");
+    let options = TranscribeOptions {
+        language: Some("zh".into()),
+        ..TranscribeOptions::default()
+    };
+    assert!(matches!(
+        tiny.transcribe(&samples, &options),
+        Err(mianshi_speech::whisper::WhisperError::UnknownLanguage(l)) if l == "zh"
+    ));
+}
+
+#[test]
 fn mandarin_comes_out_in_simplified_characters_with_a_bounded_error_rate() {
     let (mut errors, mut chars) = (0, 0);
     for name in CHINESE {

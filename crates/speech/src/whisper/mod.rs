@@ -137,7 +137,7 @@ impl Whisper {
         let config: WhisperConfig =
             serde_json::from_slice(&std::fs::read(dir.join("config.json"))?)
                 .map_err(|e| WhisperError::BadModel(format!("config.json: {e}")))?;
-        let tokenizer = Tokenizer::parse(&std::fs::read(dir.join("tokenizer.json"))?, &config)?;
+        let tokenizer = Tokenizer::parse(&std::fs::read(dir.join("tokenizer.json"))?)?;
         let mel = MelFrontEnd::new(weights.dims.n_mels);
         Ok(Self {
             name: name.to_owned(),
@@ -150,6 +150,12 @@ impl Whisper {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// English-only models (`*.en`, a 51,864-token vocabulary) know one language and take
+    /// neither a language nor a task token after `<|startoftranscript|>`.
+    pub fn multilingual(&self) -> bool {
+        self.weights.dims.n_vocab >= 51865
     }
 
     /// Transcribes 16 kHz mono samples.
@@ -175,11 +181,14 @@ impl Whisper {
             Some(code) => {
                 let code = code.to_ascii_lowercase();
                 let code = code.split(['-', '_']).next().unwrap_or_default().to_owned();
-                if self.tokenizer.language_token(&code).is_none() {
+                if self.tokenizer.language_token(&code).is_none()
+                    || (!self.multilingual() && code != "en")
+                {
                     return Err(WhisperError::UnknownLanguage(code));
                 }
                 Some((code, 1.0))
             }
+            None if !self.multilingual() => Some(("en".to_owned(), 1.0)),
             None => None,
         };
 
@@ -227,7 +236,10 @@ impl Whisper {
                 prompt.extend(&previous[skip..]);
             }
             let sot_index = prompt.len();
-            prompt.extend([self.tokenizer.sot, lang_token, self.tokenizer.transcribe]);
+            prompt.push(self.tokenizer.sot);
+            if self.multilingual() {
+                prompt.extend([lang_token, self.tokenizer.transcribe]);
+            }
 
             let result = self.decode_with_fallback(&audio, &prompt, sot_index, options)?;
             if result.no_speech_prob > NO_SPEECH_THRESHOLD && result.avg_logprob < LOGPROB_THRESHOLD

@@ -1,5 +1,5 @@
-//! Whisper's token ids and byte-level BPE decoding, read from the model's `tokenizer.json`
-//! and `config.json` (faster-whisper layout). Decoding only needs the id → token map and
+//! Whisper's token ids and byte-level BPE decoding, read from the model's `tokenizer.json`;
+//! `config.json` (faster-whisper layout) supplies suppression lists and alignment heads. Decoding only needs the id → token map and
 //! GPT-2's byte ↔ unicode table; we never encode free text except the fixed prompt, which
 //! is a known token sequence looked up piece by piece.
 
@@ -31,8 +31,6 @@ struct AddedToken {
 pub struct WhisperConfig {
     #[serde(default)]
     pub alignment_heads: Vec<(usize, usize)>,
-    #[serde(default)]
-    pub lang_ids: Vec<u32>,
     #[serde(default)]
     pub suppress_ids: Vec<u32>,
     #[serde(default)]
@@ -74,7 +72,7 @@ fn unicode_to_byte() -> HashMap<char, u8> {
 }
 
 impl Tokenizer {
-    pub fn parse(tokenizer_json: &[u8], config: &WhisperConfig) -> Result<Self, WhisperError> {
+    pub fn parse(tokenizer_json: &[u8]) -> Result<Self, WhisperError> {
         let file: TokenizerFile = serde_json::from_slice(tokenizer_json)
             .map_err(|e| WhisperError::BadModel(format!("tokenizer.json: {e}")))?;
         let table = unicode_to_byte();
@@ -101,27 +99,30 @@ impl Tokenizer {
         let eot = special("<|endoftext|>")?;
         let no_timestamps = special("<|notimestamps|>")?;
         let no_speech = special("<|nospeech|>").or_else(|_| special("<|nocaptions|>"))?;
-        let id_to_text: HashMap<u32, &String> = by_text.iter().map(|(t, &i)| (i, t)).collect();
-        let languages = config
-            .lang_ids
+        // Language tokens sit between <|startoftranscript|> and <|translate|> in every
+        // Whisper vocabulary. config.json's lang_ids cannot be trusted for this: the
+        // English-only models' copy lists the multilingual ids, one off in their vocabulary.
+        let sot = special("<|startoftranscript|>")?;
+        let translate = special("<|translate|>")?;
+        let mut languages = by_text
             .iter()
-            .filter_map(|id| {
-                let text = id_to_text.get(id)?;
+            .filter(|(_, &id)| id > sot && id < translate)
+            .filter_map(|(text, &id)| {
                 let code = text.strip_prefix("<|")?.strip_suffix("|>")?;
-                Some((code.to_owned(), *id))
+                Some((code.to_owned(), id))
             })
             .collect::<Vec<_>>();
+        languages.sort_by_key(|(_, id)| *id);
         if languages.is_empty() {
             return Err(WhisperError::BadModel(
-                "this Whisper model knows no languages (English-only models are not supported)"
-                    .into(),
+                "tokenizer.json has no language tokens".into(),
             ));
         }
         Ok(Self {
             eot,
-            sot: special("<|startoftranscript|>")?,
+            sot,
             transcribe: special("<|transcribe|>")?,
-            translate: special("<|translate|>")?,
+            translate,
             sot_prev: special("<|startofprev|>")?,
             no_speech,
             no_timestamps,
