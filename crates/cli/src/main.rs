@@ -57,6 +57,9 @@ struct TranscribeArgs {
     /// Beam width for the first decoding pass (1 = greedy).
     #[arg(long, default_value_t = 1)]
     beam: usize,
+    /// Time every word (shown in --format json).
+    #[arg(long)]
+    words: bool,
     #[arg(long, value_enum, default_value_t = TranscriptFormat::Text)]
     format: TranscriptFormat,
     #[command(flatten)]
@@ -505,6 +508,7 @@ fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
             language: Some(args.lang),
             beam_size: args.beam,
             initial_prompt: None,
+            word_timestamps: args.words,
         },
     )?;
     match args.format {

@@ -121,7 +121,7 @@ fn ours(model_dir: &Path, name: &str, clips: &[Clip]) -> Result<Run, BenchError>
             &TranscribeOptions {
                 language: Some(clip.language.to_owned()),
                 beam_size: 1,
-                initial_prompt: None,
+                ..TranscribeOptions::default()
             },
         )?;
         run.clip_seconds.push(started.elapsed().as_secs_f64());

@@ -192,8 +192,30 @@ async fn transcribe_answers_the_seeds_curl_in_chinese_and_english() {
         }
     }
 
-    // Without a transcript, speech quality now gets the words from Whisper.
+    // Word timings on request.
     let wav = std::fs::read(clips.join("en_quick_brown_fox.wav")).unwrap();
+    let form = Form::new()
+        .text("language", "en")
+        .text("word_timestamps", "true")
+        .part("audio_file", Part::bytes(wav.clone()).file_name("a.wav"));
+    let reply = server.multipart("/api/ai/transcribe", form).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let words: Vec<&serde_json::Value> = reply.body["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["words"].as_array().unwrap())
+        .collect();
+    let spelled: String = words.iter().map(|w| w["word"].as_str().unwrap()).collect();
+    assert_eq!(
+        spelled.trim(),
+        "The quick brown fox jumps over the lazy dog."
+    );
+    assert!(words
+        .windows(2)
+        .all(|p| p[0]["end"].as_f64() <= p[1]["start"].as_f64().map(|t| t + 0.02)));
+
+    // Without a transcript, speech quality now gets the words from Whisper.
     let form = Form::new().part("audio_file", Part::bytes(wav.clone()).file_name("a.wav"));
     let reply = server
         .multipart("/api/ai/analyze-speech-quality", form)
@@ -213,6 +235,13 @@ async fn transcribe_answers_the_seeds_curl_in_chinese_and_english() {
         (
             Form::new()
                 .text("language", "klingon")
+                .part("audio_file", Part::bytes(wav.clone()).file_name("a.wav")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            Form::new()
+                .text("word_timestamps", "maybe")
                 .part("audio_file", Part::bytes(wav.clone()).file_name("a.wav")),
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",

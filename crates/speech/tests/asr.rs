@@ -32,7 +32,7 @@ fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
             &TranscribeOptions {
                 language: Some(language.to_owned()),
                 beam_size: beam,
-                initial_prompt: None,
+                ..TranscribeOptions::default()
             },
         )
         .expect("transcribes")
@@ -182,6 +182,93 @@ fn long_audio_is_cut_into_windows_without_losing_words() {
         assert!(segment.end >= segment.start && segment.end <= transcript.duration + 0.5);
         last_end = segment.end;
     }
+}
+
+#[test]
+fn word_timestamps_land_on_the_spoken_words() {
+    // Three clips with 2 s gaps: each clip's first word must start near where the clip was
+    // placed, and its last word end before the gap is over.
+    let mut samples = vec![0.0f32; 16_000];
+    let mut placed = Vec::new();
+    for name in ENGLISH {
+        let (clip, text) = clip(name);
+        let start = samples.len() as f64 / 16_000.0;
+        samples.extend(&clip);
+        placed.push((start, samples.len() as f64 / 16_000.0, text));
+        samples.extend(std::iter::repeat_n(0.0, 32_000));
+    }
+    for language in ["en", "auto"] {
+        let transcript = whisper()
+            .transcribe(
+                &samples,
+                &TranscribeOptions {
+                    language: Some(language.into()),
+                    word_timestamps: true,
+                    ..TranscribeOptions::default()
+                },
+            )
+            .expect("transcribes");
+        let words: Vec<_> = transcript.segments.iter().flat_map(|s| &s.words).collect();
+        for w in &words {
+            eprintln!(
+                "{:6.2}–{:6.2} {:.2} {:?}",
+                w.start, w.end, w.probability, w.word
+            );
+        }
+        // Every segment's words spell its text, in time order, inside the audio.
+        for segment in &transcript.segments {
+            let joined: String = segment.words.iter().map(|w| w.word.as_str()).collect();
+            assert_eq!(joined.trim(), segment.text, "{segment:?}");
+        }
+        assert!(words.windows(2).all(|p| p[0].start <= p[1].start));
+        assert!(words
+            .iter()
+            .all(|w| w.start <= w.end && (0.0..=1.0).contains(&w.probability)));
+        let mut claimed = 0;
+        for (start, end, text) in &placed {
+            // The gaps are 2 s: a word belongs to the clip it starts in (or just around).
+            let these: Vec<_> = words
+                .iter()
+                .filter(|w| w.start >= start - 0.5 && w.start < end + 0.5)
+                .collect();
+            claimed += these.len();
+            assert!(!these.is_empty(), "no words for {text:?}");
+            assert!(
+                (these[0].start - start).abs() <= 0.25,
+                "{text:?} placed at {start:.2} s, first word {:?}",
+                these[0]
+            );
+            let last = these.last().unwrap();
+            assert!(
+                (last.end - end).abs() <= 0.5,
+                "{text:?} ends at {end:.2} s, last word {last:?}"
+            );
+        }
+        assert_eq!(claimed, words.len(), "words in the gaps");
+    }
+    // Chinese has no spaces: every character is timed on its own.
+    let (samples, _) = clip("zh_nihao_shijie");
+    let transcript = whisper()
+        .transcribe(
+            &samples,
+            &TranscribeOptions {
+                language: Some("zh".into()),
+                word_timestamps: true,
+                ..TranscribeOptions::default()
+            },
+        )
+        .expect("transcribes");
+    let words: Vec<_> = transcript.segments.iter().flat_map(|s| &s.words).collect();
+    eprintln!("{words:?}");
+    assert!(words.len() >= 4, "{words:?}");
+    assert!(words.iter().all(|w| w
+        .word
+        .trim()
+        .chars()
+        .filter(|c| !c.is_ascii_punctuation() && !"，。！？".contains(*c))
+        .count()
+        == 1));
+    assert!(words.windows(2).all(|p| p[0].end <= p[1].start + 0.02));
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub struct TranscriptionResponse {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct TranscribeForm {
-    /// The recording (WAV).
+    /// The recording: WAV, FLAC, MP3, Ogg (Vorbis/Opus), WebM/Opus or M4A/AAC.
     #[schema(value_type = String, format = Binary)]
     audio_file: Vec<u8>,
     session_id: Option<String>,
@@ -115,6 +115,8 @@ pub struct TranscribeForm {
     beam_size: Option<u8>,
     /// Names or jargon to expect, which steers spelling.
     prompt: Option<String>,
+    /// `true` adds `words` (start, end, word, probability) to every segment.
+    word_timestamps: Option<bool>,
 }
 
 /// Speech to text with Whisper, with timed segments.
@@ -145,10 +147,20 @@ pub async fn transcribe(
             .filter(|b| (1..=8).contains(b))
             .ok_or_else(|| ApiError::Validation(format!("beam_size must be 1 to 8, not {v:?}")))?,
     };
+    let word_timestamps = match form.field("word_timestamps").as_deref() {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(v) => {
+            return Err(ApiError::Validation(format!(
+                "word_timestamps must be true or false, not {v:?}"
+            )))
+        }
+    };
     let options = TranscribeOptions {
         language: form.field("language"),
         beam_size,
         initial_prompt: form.field("prompt"),
+        word_timestamps,
     };
     // Fail fast, before decoding, while the model is still being fetched.
     state.asr.ready()?;
@@ -209,6 +221,7 @@ pub async fn analyze_speech_quality(
                 language: form.field("language"),
                 beam_size: 1,
                 initial_prompt: None,
+                word_timestamps: true,
             };
             let samples = {
                 let decoded = decoded.clone();

@@ -9,6 +9,7 @@
 pub mod ct2;
 pub mod mel;
 pub mod model;
+pub mod timing;
 pub mod tokenizer;
 
 use std::io::Write;
@@ -58,6 +59,8 @@ pub struct TranscribeOptions {
     pub beam_size: usize,
     /// Text that precedes the audio (names, jargon) to steer spelling.
     pub initial_prompt: Option<String>,
+    /// Time every word (one forced decoder pass per 30 s window).
+    pub word_timestamps: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -69,6 +72,9 @@ pub struct Segment {
     pub avg_logprob: f64,
     pub no_speech_prob: f64,
     pub temperature: f64,
+    /// Word timings, when asked for ([`TranscribeOptions::word_timestamps`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<timing::Word>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -249,7 +255,35 @@ impl Whisper {
             }
             let offset = seek as f64 * HOP as f64 / SAMPLE_RATE as f64;
             let window_seconds = size as f64 * HOP as f64 / SAMPLE_RATE as f64;
-            let advance = self.split_segments(&result, offset, window_seconds, size, &mut segments);
+            let first_new = segments.len();
+            let mut text_tokens = Vec::new();
+            let advance = self.split_segments(
+                &result,
+                offset,
+                window_seconds,
+                size,
+                &mut segments,
+                &mut text_tokens,
+            );
+            if options.word_timestamps {
+                let words = timing::align_window(
+                    &self.weights,
+                    &self.tokenizer,
+                    &self.config.alignment_heads,
+                    &audio,
+                    &timing::WindowText {
+                        sot_sequence: &prompt[sot_index..],
+                        segments: &text_tokens,
+                        language: &code,
+                        mel_frames: size,
+                        offset,
+                        samples: &samples[window_start..window_end],
+                    },
+                )?;
+                for (segment, words) in segments[first_new..].iter_mut().zip(words) {
+                    segment.words = words;
+                }
+            }
             seek += advance.max(1);
             if result.temperature < 0.5 {
                 history.extend(result.tokens.iter().filter(|&&t| t < self.tokenizer.eot));
@@ -569,6 +603,7 @@ impl Whisper {
         window_seconds: f64,
         size: usize,
         out: &mut Vec<Segment>,
+        text_tokens: &mut Vec<Vec<u32>>,
     ) -> usize {
         let t = &self.tokenizer;
         let tokens = &result.tokens;
@@ -585,7 +620,9 @@ impl Whisper {
                     avg_logprob: result.avg_logprob,
                     no_speech_prob: result.no_speech_prob,
                     temperature: result.temperature,
+                    words: Vec::new(),
                 });
+                text_tokens.push(slice.iter().copied().filter(|&x| x < t.eot).collect());
             }
         };
         let mut cuts: Vec<usize> = (1..n).filter(|&i| is_ts[i] && is_ts[i - 1]).collect();

@@ -325,6 +325,59 @@ impl WhisperWeights {
         tokens: &[u32],
         first_logits_at: Option<usize>,
     ) -> CResult<(Tensor, Option<Tensor>)> {
+        let x = self.decode(state, tokens, &mut [])?;
+        let n = tokens.len();
+        let project = |row: usize| -> CResult<Tensor> {
+            x.narrow(0, row, 1)?
+                .matmul(&self.token_embedding.t()?)?
+                .squeeze(0)?
+                .to_dtype(DType::F32)
+        };
+        let last = project(n - 1)?;
+        let first = match first_logits_at {
+            Some(row) if row < n => Some(project(row)?),
+            _ => None,
+        };
+        Ok((last, first))
+    }
+
+    /// Forced alignment pass (openai/whisper `timing.find_alignment`): feeds all of `tokens`
+    /// from a fresh state and returns the cross-attention scores before softmax of the
+    /// `heads` (`(layer, head)` pairs, config.json's `alignment_heads`), `[heads, tokens,
+    /// audio frames]`, with the log-probabilities of every next token, `[tokens, n_vocab]`.
+    pub fn align(
+        &self,
+        state: &mut DecoderState,
+        tokens: &[u32],
+        heads: &[(usize, usize)],
+    ) -> CResult<(Tensor, Tensor)> {
+        let mut captured: Vec<(usize, usize, Option<Tensor>)> =
+            heads.iter().map(|&(l, h)| (l, h, None)).collect();
+        let x = self.decode(state, tokens, &mut captured)?;
+        let scores = captured
+            .into_iter()
+            .map(|(layer, head, qk)| {
+                qk.ok_or_else(|| {
+                    candle_core::Error::Msg(format!("no alignment head {head} in layer {layer}"))
+                })
+            })
+            .collect::<CResult<Vec<_>>>()?;
+        let logits = x.matmul(&self.token_embedding.t()?)?.to_dtype(DType::F32)?;
+        Ok((
+            Tensor::stack(&scores, 0)?,
+            candle_nn::ops::log_softmax(&logits, D::Minus1)?,
+        ))
+    }
+
+    /// The decoder stack over `tokens` after what `state` has seen; returns the final
+    /// layer-normed hidden states `[tokens, n_state]`. `capture` names (layer, head) pairs
+    /// whose cross-attention scores (pre-softmax, `[tokens, frames]`) are filled in.
+    fn decode(
+        &self,
+        state: &mut DecoderState,
+        tokens: &[u32],
+        capture: &mut [(usize, usize, Option<Tensor>)],
+    ) -> CResult<Tensor> {
         let n = tokens.len();
         if state.position + n > self.dims.n_text_ctx {
             candle_core::bail!(
@@ -371,23 +424,18 @@ impl WhisperWeights {
                 .expect("decoder blocks attend to audio");
             let q = split_heads(&cross.query.forward(&ln.forward(&x)?)?, h)?;
             let kv = &state.cross[i];
+            if capture.iter().any(|(layer, _, _)| *layer == i) {
+                let d = q.dim(D::Minus1)?;
+                let qk = (q.matmul(&kv.key.t()?)? * (1.0 / (d as f64).sqrt()))?;
+                for (_, head, slot) in capture.iter_mut().filter(|(layer, _, _)| *layer == i) {
+                    *slot = Some(qk.get(0)?.get(*head)?.to_dtype(DType::F32)?);
+                }
+            }
             let out = attend(&q, &kv.key, &kv.value, None)?;
             x = (&x + cross.out.forward(&merge_heads(&out)?)?)?;
             x = (&x + mlp(block, &x)?)?;
         }
         state.position += n;
-        let x = self.decoder_ln.forward(&x)?.squeeze(0)?;
-        let project = |row: usize| -> CResult<Tensor> {
-            x.narrow(0, row, 1)?
-                .matmul(&self.token_embedding.t()?)?
-                .squeeze(0)?
-                .to_dtype(DType::F32)
-        };
-        let last = project(n - 1)?;
-        let first = match first_logits_at {
-            Some(row) if row < n => Some(project(row)?),
-            _ => None,
-        };
-        Ok((last, first))
+        self.decoder_ln.forward(&x)?.squeeze(0)
     }
 }
