@@ -509,6 +509,7 @@ fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
             beam_size: args.beam,
             initial_prompt: None,
             word_timestamps: args.words,
+            fit_window: false,
         },
     )?;
     match args.format {

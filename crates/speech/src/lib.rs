@@ -6,6 +6,7 @@
 //! WebM/Opus) go through [`container`]. Speech recognition lives in [`whisper`].
 
 pub mod container;
+pub mod streaming;
 pub mod wer;
 pub mod whisper;
 

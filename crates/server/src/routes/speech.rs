@@ -161,6 +161,7 @@ pub async fn transcribe(
         beam_size,
         initial_prompt: form.field("prompt"),
         word_timestamps,
+        fit_window: false,
     };
     // Fail fast, before decoding, while the model is still being fetched.
     state.asr.ready()?;
@@ -222,6 +223,7 @@ pub async fn analyze_speech_quality(
                 beam_size: 1,
                 initial_prompt: None,
                 word_timestamps: true,
+                fit_window: false,
             };
             let samples = {
                 let decoded = decoded.clone();

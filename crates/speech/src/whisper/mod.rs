@@ -43,13 +43,15 @@ const MAX_PROMPT_TOKENS: usize = 223;
 const MAX_SAMPLE_TOKENS: usize = 224;
 /// The first timestamp may be at most 1 s into the window.
 const MAX_INITIAL_TIMESTAMP: u32 = 50;
+/// Mel frames of silence kept after the audio when the window is fitted (1 s).
+const FIT_WINDOW_PADDING_FRAMES: usize = 100;
 /// openai/whisper's thresholds for retrying at a higher temperature and for silence.
 const COMPRESSION_RATIO_THRESHOLD: f64 = 2.4;
 const LOGPROB_THRESHOLD: f64 = -1.0;
 const NO_SPEECH_THRESHOLD: f64 = 0.6;
 const TEMPERATURES: [f64; 6] = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
 /// Steers Mandarin output to simplified characters (Whisper's training data mixes scripts).
-const SIMPLIFIED_CHINESE_PROMPT: &str = "以下是普通话的句子。";
+pub(crate) const SIMPLIFIED_CHINESE_PROMPT: &str = "以下是普通话的句子。";
 
 #[derive(Debug, Clone, Default)]
 pub struct TranscribeOptions {
@@ -61,6 +63,10 @@ pub struct TranscribeOptions {
     pub initial_prompt: Option<String>,
     /// Time every word (one forced decoder pass per 30 s window).
     pub word_timestamps: bool,
+    /// Encode only the audio present (plus 1 s) instead of a window padded to 30 s, as
+    /// whisper.cpp's `audio_ctx`: several times faster on short audio, which is what a
+    /// streaming update decodes, at some cost in accuracy.
+    pub fit_window: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -211,7 +217,14 @@ impl Whisper {
                 seek += size;
                 continue;
             }
-            let mel_window = self.window(&log_mel, seek, size)?;
+            let frames = if options.fit_window {
+                // Round to whole encoder frames and keep 1 s of the padding after the audio,
+                // which is where Whisper learnt to put the closing timestamp.
+                ((size + FIT_WINDOW_PADDING_FRAMES).div_ceil(2) * 2).min(WINDOW_FRAMES)
+            } else {
+                WINDOW_FRAMES
+            };
+            let mel_window = self.window(&log_mel, seek, size, frames)?;
             let audio = self.weights.encode(&mel_window)?;
             let (code, probability) = match &language {
                 Some(l) => l.clone(),
@@ -303,22 +316,26 @@ impl Whisper {
         })
     }
 
+    /// `frames` mel frames from `seek`: `size` of them audio (as computed over the padded
+    /// signal, so the rest is the log-mel of silence, as whisper pads).
     fn window(
         &self,
         log_mel: &[Vec<f32>],
         seek: usize,
         size: usize,
+        frames: usize,
     ) -> Result<Tensor, WhisperError> {
         let n_mels = log_mel.len();
-        let mut data = vec![0f32; n_mels * WINDOW_FRAMES];
+        let mut data = vec![0f32; n_mels * frames];
         for (m, row) in log_mel.iter().enumerate() {
-            let end = (seek + size).min(row.len());
+            let end = (seek + size.max(frames)).min(row.len());
             let slice = &row[seek.min(end)..end];
-            data[m * WINDOW_FRAMES..m * WINDOW_FRAMES + slice.len()].copy_from_slice(slice);
+            let slice = &slice[..slice.len().min(frames)];
+            data[m * frames..m * frames + slice.len()].copy_from_slice(slice);
         }
         Ok(Tensor::from_vec(
             data,
-            (1, n_mels, WINDOW_FRAMES),
+            (1, n_mels, frames),
             self.weights.device(),
         )?)
     }

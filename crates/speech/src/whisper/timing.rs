@@ -52,6 +52,14 @@ pub fn split_words(
     let mut pending: Vec<u32> = Vec::new();
     let mut bytes: Vec<u8> = Vec::new();
     for &token in tokens {
+        if token >= tokenizer.eot && !pending.is_empty() {
+            // An unfinished character before a special token stays a unit of its own.
+            units.push((
+                String::from_utf8_lossy(&bytes).into_owned(),
+                std::mem::take(&mut pending),
+            ));
+            bytes.clear();
+        }
         pending.push(token);
         bytes.extend_from_slice(tokenizer.piece(token));
         let complete = token >= tokenizer.eot || std::str::from_utf8(&bytes).is_ok();
@@ -237,8 +245,11 @@ pub fn align_window(
     let log_probs: Vec<Vec<f32>> = log_probs.to_vec2()?;
     let token_probability = |k: usize| -> f64 {
         // The logits at position p predict token p + 1.
-        let row = &log_probs[first_text - 1 + k];
-        f64::from(row[text_tokens[k] as usize]).exp()
+        let (Some(row), Some(&token)) = (log_probs.get(first_text - 1 + k), text_tokens.get(k))
+        else {
+            return 0.0;
+        };
+        row.get(token as usize).map_or(0.0, |&l| f64::from(l).exp())
     };
 
     let mut all_tokens = text_tokens.clone();
@@ -250,7 +261,7 @@ pub fn align_window(
         if word_tokens[0] >= tokenizer.eot {
             break;
         }
-        let next = boundary + word_tokens.len();
+        let next = (boundary + word_tokens.len()).min(text_tokens.len());
         let probability =
             (boundary..next).map(token_probability).sum::<f64>() / word_tokens.len() as f64;
         timed.push(Word {

@@ -1,0 +1,301 @@
+//! Streaming transcription for the live pipeline. PCM arrives in chunks; after every `step`
+//! of new audio the buffered utterance is transcribed again (with word timestamps, the
+//! window fitted to the audio) and the words two consecutive hypotheses agree on are
+//! committed — LocalAgreement-2 as in whisper_streaming (Macháček et al. 2023,
+//! `HypothesisBuffer` and `OnlineASRProcessor`). Committed words never change; the rest of the
+//! latest hypothesis is shown as tentative. When the speaker stops (the VAD's end of speech
+//! or the client's `answer_end`), [`StreamingTranscriber::end_of_speech`] transcribes what is
+//! left, commits all of it and returns the utterance as final.
+//!
+//! Memory is bounded: once the buffer is longer than `max_buffer_seconds` it is cut at the
+//! end of the last committed word, and the committed text that fell out of the buffer is
+//! passed to Whisper as the prompt instead.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::whisper::timing::Word;
+use crate::whisper::{TranscribeOptions, Whisper, WhisperError, SIMPLIFIED_CHINESE_PROMPT};
+
+const RATE: f64 = 16_000.0;
+/// Characters of committed text given to Whisper as context (whisper_streaming uses 200).
+const PROMPT_CHARS: usize = 200;
+
+#[derive(Debug, Clone)]
+pub struct StreamingOptions {
+    /// `zh`, `en`, … or `None` to detect on the first hypothesis and keep it.
+    pub language: Option<String>,
+    /// New audio between two hypotheses.
+    pub step_seconds: f64,
+    /// Longest audio kept for re-transcription.
+    pub max_buffer_seconds: f64,
+}
+
+impl Default for StreamingOptions {
+    fn default() -> Self {
+        Self {
+            language: None,
+            step_seconds: 1.0,
+            max_buffer_seconds: 15.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// The utterance so far: `committed` only grows; `tentative` may still change.
+    Partial {
+        committed: String,
+        tentative: String,
+        /// Seconds of audio received when this hypothesis was made.
+        audio_seconds: f64,
+    },
+    /// A finished utterance, all words committed.
+    Final {
+        text: String,
+        words: Vec<Word>,
+        language: String,
+        /// Seconds from the start of the stream.
+        start: f64,
+        end: f64,
+    },
+}
+
+pub struct StreamingTranscriber {
+    model: Arc<Whisper>,
+    options: StreamingOptions,
+    language: Option<String>,
+    buffer: Vec<f32>,
+    /// Stream time of `buffer[0]`, seconds.
+    buffer_start: f64,
+    received: usize,
+    since_update: usize,
+    committed: Vec<Word>,
+    tentative: Vec<Word>,
+}
+
+/// Words compare on their letters only: "Hello," and " hello" agree.
+fn normalised(word: &str) -> String {
+    word.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn join(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.word.as_str())
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+impl StreamingTranscriber {
+    pub fn new(model: Arc<Whisper>, options: StreamingOptions) -> Self {
+        let language = options.language.clone().filter(|l| l != "auto");
+        Self {
+            model,
+            options,
+            language,
+            buffer: Vec::new(),
+            buffer_start: 0.0,
+            received: 0,
+            since_update: 0,
+            committed: Vec::new(),
+            tentative: Vec::new(),
+        }
+    }
+
+    /// Seconds of audio received so far.
+    pub fn audio_seconds(&self) -> f64 {
+        self.received as f64 / RATE
+    }
+
+    /// Adds 16 kHz mono samples; returns a partial hypothesis when one was due and changed.
+    pub fn push(&mut self, samples: &[f32]) -> Result<Option<StreamEvent>, WhisperError> {
+        self.buffer.extend_from_slice(samples);
+        self.received += samples.len();
+        self.since_update += samples.len();
+        if (self.since_update as f64) < self.options.step_seconds * RATE {
+            return Ok(None);
+        }
+        self.since_update = 0;
+        let before = (self.committed.len(), join(&self.tentative));
+        let hypothesis = self.hypothesis()?;
+        self.agree(hypothesis);
+        self.trim();
+        if (self.committed.len(), join(&self.tentative)) == before {
+            return Ok(None);
+        }
+        Ok(Some(StreamEvent::Partial {
+            committed: join(&self.committed),
+            tentative: join(&self.tentative),
+            audio_seconds: self.audio_seconds(),
+        }))
+    }
+
+    /// The speaker stopped: commits the rest of the buffer and returns the utterance, or
+    /// `None` if nothing was said. The next `push` starts a new utterance.
+    pub fn end_of_speech(&mut self) -> Result<Option<StreamEvent>, WhisperError> {
+        let rest = self.hypothesis()?;
+        self.committed.extend(rest);
+        self.tentative.clear();
+        let words = std::mem::take(&mut self.committed);
+        self.buffer.clear();
+        self.buffer_start = self.audio_seconds();
+        self.since_update = 0;
+        let (Some(first), Some(last)) = (words.first(), words.last()) else {
+            return Ok(None);
+        };
+        Ok(Some(StreamEvent::Final {
+            text: join(&words),
+            start: first.start,
+            end: last.end,
+            language: self.language.clone().unwrap_or_default(),
+            words,
+        }))
+    }
+
+    /// Words of a fresh transcription of the buffer that come after what is committed.
+    fn hypothesis(&mut self) -> Result<Vec<Word>, WhisperError> {
+        if self.buffer.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outside: String = self
+            .committed
+            .iter()
+            .filter(|w| w.end <= self.buffer_start)
+            .map(|w| w.word.as_str())
+            .collect();
+        let mut prompt: String = outside.chars().rev().take(PROMPT_CHARS).collect();
+        prompt = prompt.chars().rev().collect();
+        if self.language.as_deref() == Some("zh") {
+            prompt = format!("{SIMPLIFIED_CHINESE_PROMPT}{prompt}");
+        }
+        let transcript = self.model.transcribe(
+            &self.buffer,
+            &TranscribeOptions {
+                language: self.language.clone(),
+                beam_size: 1,
+                initial_prompt: (!prompt.trim().is_empty()).then_some(prompt),
+                word_timestamps: true,
+                fit_window: true,
+            },
+        )?;
+        if self.language.is_none() && !transcript.language.is_empty() {
+            self.language = Some(transcript.language.clone());
+        }
+        let last_committed = self.committed.last().map_or(f64::NEG_INFINITY, |w| w.end);
+        let mut words: Vec<Word> = transcript
+            .segments
+            .into_iter()
+            .flat_map(|s| s.words)
+            .map(|mut w| {
+                w.start = round2(w.start + self.buffer_start);
+                w.end = round2(w.end + self.buffer_start);
+                w
+            })
+            .filter(|w| w.start > last_committed - 0.1)
+            .collect();
+        // The first new words may repeat the last committed ones (the buffer still holds
+        // their audio): drop the longest such n-gram, up to 5 words.
+        if let Some(first) = words.first() {
+            if (first.start - last_committed).abs() < 1.0 {
+                let max = self.committed.len().min(words.len()).min(5);
+                for n in (1..=max).rev() {
+                    let tail = &self.committed[self.committed.len() - n..];
+                    if tail
+                        .iter()
+                        .zip(&words[..n])
+                        .all(|(a, b)| normalised(&a.word) == normalised(&b.word))
+                    {
+                        words.drain(..n);
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(words)
+    }
+
+    /// LocalAgreement-2: commit the longest prefix the new hypothesis shares with the last.
+    fn agree(&mut self, hypothesis: Vec<Word>) {
+        let agreed = hypothesis
+            .iter()
+            .zip(&self.tentative)
+            .take_while(|(a, b)| {
+                let a = normalised(&a.word);
+                !a.is_empty() && a == normalised(&b.word)
+            })
+            .count();
+        let mut hypothesis = hypothesis;
+        let rest = hypothesis.split_off(agreed);
+        self.committed.extend(hypothesis);
+        self.tentative = rest;
+    }
+
+    /// Keeps the buffer under `max_buffer_seconds` by cutting at the end of the last
+    /// committed word; if nothing was committed for that long, the older half of the
+    /// tentative words is committed first so the cut can be made.
+    fn trim(&mut self) {
+        let length = self.buffer.len() as f64 / RATE;
+        if length <= self.options.max_buffer_seconds {
+            return;
+        }
+        let buffer_end = self.buffer_start + length;
+        let has_cut =
+            |committed: &[Word], start: f64| committed.last().is_some_and(|w| w.end > start);
+        if !has_cut(&self.committed, self.buffer_start) {
+            let keep_from = keep_half(buffer_end, &self.options);
+            let split = self
+                .tentative
+                .iter()
+                .take_while(|w| w.end <= keep_from)
+                .count();
+            let older: Vec<Word> = self.tentative.drain(..split).collect();
+            self.committed.extend(older);
+        }
+        let cut = match self.committed.last() {
+            Some(w) if w.end > self.buffer_start => w.end,
+            // No word inside the buffer is committed: keep the tentative words' audio, or
+            // (nothing said) the last half of the buffer.
+            _ => self
+                .tentative
+                .first()
+                .map_or(keep_half(buffer_end, &self.options), |w| {
+                    w.start.min(keep_half(buffer_end, &self.options))
+                }),
+        };
+        // Never more than twice the limit, whatever the words say.
+        let cut = cut.max(buffer_end - 2.0 * self.options.max_buffer_seconds);
+        if cut <= self.buffer_start {
+            return;
+        }
+        let drop = (((cut - self.buffer_start) * RATE) as usize).min(self.buffer.len());
+        self.buffer.drain(..drop);
+        self.buffer_start += drop as f64 / RATE;
+    }
+}
+
+fn keep_half(buffer_end: f64, options: &StreamingOptions) -> f64 {
+    buffer_end - options.max_buffer_seconds / 2.0
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_compare_on_letters() {
+        assert_eq!(normalised(" Hello,"), normalised("hello"));
+        assert_eq!(normalised("你"), "你");
+        assert_ne!(normalised(" two"), normalised(" too"));
+    }
+}
