@@ -510,6 +510,7 @@ fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
             initial_prompt: None,
             word_timestamps: args.words,
             fit_window: false,
+            single_pass: false,
         },
     )?;
     match args.format {

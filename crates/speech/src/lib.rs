@@ -7,6 +7,7 @@
 
 pub mod container;
 pub mod streaming;
+pub mod vad;
 pub mod wer;
 pub mod whisper;
 

@@ -7,6 +7,10 @@
 //! or the client's `answer_end`), [`StreamingTranscriber::end_of_speech`] transcribes what is
 //! left, commits all of it and returns the utterance as final.
 //!
+//! With a voice activity detector ([`StreamingTranscriber::with_vad`], Silero VAD) nothing is
+//! transcribed before speech starts (only a short pre-roll is kept), and the utterance ends by
+//! itself after `end_of_speech_silence` of silence.
+//!
 //! Memory is bounded: once the buffer is longer than `max_buffer_seconds` it is cut at the
 //! end of the last committed word, and the committed text that fell out of the buffer is
 //! passed to Whisper as the prompt instead.
@@ -15,6 +19,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::vad::{SileroVad, VadState, CHUNK_SAMPLES};
 use crate::whisper::timing::Word;
 use crate::whisper::{TranscribeOptions, Whisper, WhisperError, SIMPLIFIED_CHINESE_PROMPT};
 
@@ -30,6 +35,9 @@ pub struct StreamingOptions {
     pub step_seconds: f64,
     /// Longest audio kept for re-transcription.
     pub max_buffer_seconds: f64,
+    /// With a VAD: silence after speech that ends the utterance (the speaker's patience to
+    /// think is the caller's choice; whisper_streaming's VAC uses 0.5 s).
+    pub end_of_speech_silence: f64,
 }
 
 impl Default for StreamingOptions {
@@ -38,6 +46,7 @@ impl Default for StreamingOptions {
             language: None,
             step_seconds: 1.0,
             max_buffer_seconds: 15.0,
+            end_of_speech_silence: 0.8,
         }
     }
 }
@@ -74,6 +83,22 @@ pub struct StreamingTranscriber {
     since_update: usize,
     committed: Vec<Word>,
     tentative: Vec<Word>,
+    vad: Option<Vad>,
+}
+
+/// Silero's speech thresholds: speech from 0.5 up, silence below 0.35 (its `neg_threshold`).
+const SPEECH_THRESHOLD: f32 = 0.5;
+const SILENCE_THRESHOLD: f32 = 0.35;
+/// Audio kept before the first speech chunk, so the first word's onset is not cut.
+const PRE_ROLL_SECONDS: f64 = 0.5;
+
+struct Vad {
+    model: Arc<SileroVad>,
+    state: VadState,
+    /// Samples not yet making up a whole 32 ms chunk.
+    pending: Vec<f32>,
+    speaking: bool,
+    silence: f64,
 }
 
 /// Words compare on their letters only: "Hello," and " hello" agree.
@@ -106,7 +131,46 @@ impl StreamingTranscriber {
             since_update: 0,
             committed: Vec::new(),
             tentative: Vec::new(),
+            vad: None,
         }
+    }
+
+    /// Gates transcription on detected speech and ends utterances on silence.
+    pub fn with_vad(mut self, model: Arc<SileroVad>) -> Self {
+        let state = model.new_state();
+        self.vad = Some(Vad {
+            model,
+            state,
+            pending: Vec::new(),
+            speaking: false,
+            silence: 0.0,
+        });
+        self
+    }
+
+    /// Runs the VAD over new samples; returns (speech heard in this utterance, the utterance
+    /// just ended).
+    fn listen(&mut self, samples: &[f32]) -> Result<(bool, bool), WhisperError> {
+        let Some(vad) = &mut self.vad else {
+            return Ok((true, false));
+        };
+        vad.pending.extend_from_slice(samples);
+        let mut ended = false;
+        let whole = vad.pending.len() / CHUNK_SAMPLES * CHUNK_SAMPLES;
+        for chunk in vad.pending[..whole].chunks_exact(CHUNK_SAMPLES) {
+            let p = vad.model.probability(&mut vad.state, chunk)?;
+            if p >= SPEECH_THRESHOLD {
+                vad.speaking = true;
+                vad.silence = 0.0;
+            } else if p < SILENCE_THRESHOLD && vad.speaking {
+                vad.silence += CHUNK_SAMPLES as f64 / RATE;
+                if vad.silence >= self.options.end_of_speech_silence {
+                    ended = true;
+                }
+            }
+        }
+        vad.pending.drain(..whole);
+        Ok((vad.speaking, ended))
     }
 
     /// Seconds of audio received so far.
@@ -114,17 +178,30 @@ impl StreamingTranscriber {
         self.received as f64 / RATE
     }
 
-    /// Adds 16 kHz mono samples; returns a partial hypothesis when one was due and changed.
+    /// Adds 16 kHz mono samples; returns a partial hypothesis when one was due and changed,
+    /// or, with a VAD, the final utterance when the speaker has stopped.
     pub fn push(&mut self, samples: &[f32]) -> Result<Option<StreamEvent>, WhisperError> {
         self.buffer.extend_from_slice(samples);
         self.received += samples.len();
+        let (speaking, ended) = self.listen(samples)?;
+        if !speaking {
+            // Before speech: keep a short pre-roll only, and do not transcribe silence.
+            let keep = (PRE_ROLL_SECONDS * RATE) as usize;
+            let drop = self.buffer.len().saturating_sub(keep);
+            self.buffer.drain(..drop);
+            self.buffer_start += drop as f64 / RATE;
+            return Ok(None);
+        }
+        if ended {
+            return self.end_of_speech();
+        }
         self.since_update += samples.len();
         if (self.since_update as f64) < self.options.step_seconds * RATE {
             return Ok(None);
         }
         self.since_update = 0;
         let before = (self.committed.len(), join(&self.tentative));
-        let hypothesis = self.hypothesis()?;
+        let hypothesis = self.hypothesis(false)?;
         self.agree(hypothesis);
         self.trim();
         if (self.committed.len(), join(&self.tentative)) == before {
@@ -140,13 +217,17 @@ impl StreamingTranscriber {
     /// The speaker stopped: commits the rest of the buffer and returns the utterance, or
     /// `None` if nothing was said. The next `push` starts a new utterance.
     pub fn end_of_speech(&mut self) -> Result<Option<StreamEvent>, WhisperError> {
-        let rest = self.hypothesis()?;
+        let rest = self.hypothesis(true)?;
         self.committed.extend(rest);
         self.tentative.clear();
         let words = std::mem::take(&mut self.committed);
         self.buffer.clear();
         self.buffer_start = self.audio_seconds();
         self.since_update = 0;
+        if let Some(vad) = &mut self.vad {
+            vad.speaking = false;
+            vad.silence = 0.0;
+        }
         let (Some(first), Some(last)) = (words.first(), words.last()) else {
             return Ok(None);
         };
@@ -159,8 +240,9 @@ impl StreamingTranscriber {
         }))
     }
 
-    /// Words of a fresh transcription of the buffer that come after what is committed.
-    fn hypothesis(&mut self) -> Result<Vec<Word>, WhisperError> {
+    /// Words of a fresh transcription of the buffer that come after what is committed. The
+    /// final pass may fall back to higher temperatures; updates decode once, bounded.
+    fn hypothesis(&mut self, last: bool) -> Result<Vec<Word>, WhisperError> {
         if self.buffer.is_empty() {
             return Ok(Vec::new());
         }
@@ -183,6 +265,7 @@ impl StreamingTranscriber {
                 initial_prompt: (!prompt.trim().is_empty()).then_some(prompt),
                 word_timestamps: true,
                 fit_window: true,
+                single_pass: !last,
             },
         )?;
         if self.language.is_none() && !transcript.language.is_empty() {
@@ -200,6 +283,18 @@ impl StreamingTranscriber {
             })
             .filter(|w| w.start > last_committed - 0.1)
             .collect();
+        if !last {
+            // A word squeezed into no time is text the alignment found no audio for — a
+            // decoding loop or words past the end of the buffer. Nothing from there on is
+            // trusted this round; the next hypothesis sees more audio.
+            let buffer_end = self.buffer_start + self.buffer.len() as f64 / RATE;
+            if let Some(cut) = words
+                .iter()
+                .position(|w| w.end - w.start < 0.01 || w.end > buffer_end + 0.05)
+            {
+                words.truncate(cut);
+            }
+        }
         // The first new words may repeat the last committed ones (the buffer still holds
         // their audio): drop the longest such n-gram, up to 5 words.
         if let Some(first) = words.first() {

@@ -67,7 +67,7 @@ fn stream(samples: &[f32], options: StreamingOptions, end_every: Option<usize>) 
 
 #[test]
 fn english_streams_with_growing_commits_and_an_accurate_final() {
-    let names = ["en_counting", "en_quick_brown_fox", "en_hello_world"];
+    let names = ["en_counting", "en_hello_world", "en_quick_brown_fox"];
     let mut samples = Vec::new();
     let mut reference = String::new();
     for name in names {
@@ -234,4 +234,54 @@ fn each_end_of_speech_closes_one_utterance() {
         starts[1] >= 4.9,
         "the second utterance is timed on the stream: {starts:?}"
     );
+}
+
+#[test]
+fn with_a_vad_utterances_end_on_silence_by_themselves() {
+    let vad = Arc::new(
+        mianshi_speech::vad::SileroVad::load(
+            &fetched("silero-vad").join("silero_vad_op18_ifless.onnx"),
+        )
+        .expect("VAD loads"),
+    );
+    let (fox, _) = clip("en_quick_brown_fox");
+    let (hello, _) = clip("en_hello_world");
+    let mut samples = vec![0.0f32; 16_000 * 2];
+    samples.extend(&fox);
+    samples.resize(16_000 * 7, 0.0);
+    samples.extend(&hello);
+    samples.resize(16_000 * 10, 0.0);
+    let mut transcriber = StreamingTranscriber::new(
+        whisper(),
+        StreamingOptions {
+            language: Some("en".into()),
+            ..StreamingOptions::default()
+        },
+    )
+    .with_vad(vad);
+    let mut finals = Vec::new();
+    for chunk in samples.chunks(4_000) {
+        if let Some(StreamEvent::Final {
+            text, start, end, ..
+        }) = transcriber.push(chunk).expect("streams")
+        {
+            finals.push((text, start, end, transcriber.audio_seconds()));
+        }
+    }
+    eprintln!("{finals:?}");
+    assert_eq!(finals.len(), 2, "{finals:?}");
+    assert!(finals[0].0.to_lowercase().contains("quick brown fox"));
+    assert!(finals[1].0.to_lowercase().contains("hello"));
+    // Words are timed on the stream, leading silence included.
+    assert!((finals[0].1 - 2.0).abs() < 0.5, "{finals:?}");
+    assert!(finals[1].1 >= 6.9, "{finals:?}");
+    // Each final came soon after its speech ended: the VAD's 0.8 s plus a chunk or two.
+    for (_, _, end, heard) in &finals {
+        assert!(
+            heard - end < 2.0,
+            "final {heard:.2} s for speech ending at {end:.2} s"
+        );
+    }
+    // Nothing left to say.
+    assert!(transcriber.end_of_speech().unwrap().is_none());
 }

@@ -162,6 +162,7 @@ pub async fn transcribe(
         initial_prompt: form.field("prompt"),
         word_timestamps,
         fit_window: false,
+        single_pass: false,
     };
     // Fail fast, before decoding, while the model is still being fetched.
     state.asr.ready()?;
@@ -224,6 +225,7 @@ pub async fn analyze_speech_quality(
                 initial_prompt: None,
                 word_timestamps: true,
                 fit_window: false,
+                single_pass: false,
             };
             let samples = {
                 let decoded = decoded.clone();

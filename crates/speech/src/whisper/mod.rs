@@ -33,6 +33,8 @@ pub enum WhisperError {
     Inference(#[from] candle_core::Error),
     #[error("unknown language {0:?}; use a code such as zh or en, or auto")]
     UnknownLanguage(String),
+    #[error("voice activity detection failed: {0}")]
+    Vad(#[from] crate::vad::VadError),
 }
 
 /// Seconds per timestamp token and per encoder frame.
@@ -67,6 +69,10 @@ pub struct TranscribeOptions {
     /// whisper.cpp's `audio_ctx`: several times faster on short audio, which is what a
     /// streaming update decodes, at some cost in accuracy.
     pub fit_window: bool,
+    /// One greedy pass at temperature 0, no fallback, and at most ~10 tokens per second of
+    /// audio: for streaming updates, where a poor hypothesis is replaced a second later and
+    /// a runaway one must not stall the stream.
+    pub single_pass: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -179,9 +185,15 @@ impl Whisper {
         let duration = samples.len() as f64 / SAMPLE_RATE as f64;
         let content_frames = samples.len() / HOP;
         // Like whisper, compute the spectrogram over the audio plus 30 s of silence so the
-        // last window has the same normalisation context.
+        // last window has the same normalisation context. A fitted window reads at most
+        // 1 s past the audio, and silence never sets the normalising maximum, so 2 s do.
+        let padding = if options.fit_window {
+            (FIT_WINDOW_PADDING_FRAMES * 2) * HOP
+        } else {
+            mel::WINDOW_SAMPLES
+        };
         let mut padded = samples.to_vec();
-        padded.resize(samples.len() + mel::WINDOW_SAMPLES, 0.0);
+        padded.resize(samples.len() + padding, 0.0);
         let log_mel = self.mel.log_mel(&padded);
 
         let requested = options
@@ -260,7 +272,13 @@ impl Whisper {
                 prompt.extend([lang_token, self.tokenizer.transcribe]);
             }
 
-            let result = self.decode_with_fallback(&audio, &prompt, sot_index, options)?;
+            let max_tokens = if options.single_pass {
+                16 + size / 10
+            } else {
+                usize::MAX
+            };
+            let result =
+                self.decode_with_fallback(&audio, &prompt, sot_index, options, max_tokens)?;
             if result.no_speech_prob > NO_SPEECH_THRESHOLD && result.avg_logprob < LOGPROB_THRESHOLD
             {
                 seek += size;
@@ -370,13 +388,20 @@ impl Whisper {
         prompt: &[u32],
         sot_index: usize,
         options: &TranscribeOptions,
+        max_tokens: usize,
     ) -> Result<WindowResult, WhisperError> {
         let mut last = None;
-        for (attempt, &temperature) in TEMPERATURES.iter().enumerate() {
+        let temperatures = if options.single_pass {
+            &TEMPERATURES[..1]
+        } else {
+            &TEMPERATURES[..]
+        };
+        for (attempt, &temperature) in temperatures.iter().enumerate() {
             let result = if temperature == 0.0 && options.beam_size > 1 {
-                self.beam_search(audio, prompt, sot_index, options.beam_size)?
+                self.beam_search(audio, prompt, sot_index, options.beam_size, max_tokens)?
             } else {
-                self.sample(audio, prompt, sot_index, temperature, attempt as u64)?
+                let seed = attempt as u64;
+                self.sample(audio, prompt, sot_index, temperature, seed, max_tokens)?
             };
             let too_repetitive = result.compression_ratio > COMPRESSION_RATIO_THRESHOLD;
             let too_unsure = result.avg_logprob < LOGPROB_THRESHOLD;
@@ -477,6 +502,7 @@ impl Whisper {
         sot_index: usize,
         temperature: f64,
         seed: u64,
+        max_tokens: usize,
     ) -> Result<WindowResult, WhisperError> {
         let mut state = self.weights.start(audio)?;
         let (mut logits, first) = self.weights.step(&mut state, prompt, Some(sot_index))?;
@@ -490,7 +516,9 @@ impl Whisper {
         let mut rng = SplitMix(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5EED);
         let mut sampled = Vec::new();
         let mut sum_logprob = 0.0;
-        let limit = MAX_SAMPLE_TOKENS.min(self.weights.dims.n_text_ctx - prompt.len());
+        let limit = MAX_SAMPLE_TOKENS
+            .min(self.weights.dims.n_text_ctx - prompt.len())
+            .min(max_tokens);
         loop {
             let mut l: Vec<f32> = logits.to_vec1()?;
             self.apply_rules(&mut l, &sampled);
@@ -515,6 +543,7 @@ impl Whisper {
         prompt: &[u32],
         sot_index: usize,
         beam_size: usize,
+        max_tokens: usize,
     ) -> Result<WindowResult, WhisperError> {
         struct Beam {
             state: model::DecoderState,
@@ -528,7 +557,9 @@ impl Whisper {
             Some(f) => softmax_at(&f.to_vec1()?, self.tokenizer.no_speech as usize),
             None => 0.0,
         };
-        let limit = MAX_SAMPLE_TOKENS.min(self.weights.dims.n_text_ctx - prompt.len());
+        let limit = MAX_SAMPLE_TOKENS
+            .min(self.weights.dims.n_text_ctx - prompt.len())
+            .min(max_tokens);
         let mut beams = vec![Beam {
             state: root,
             logits: logits.to_vec1()?,

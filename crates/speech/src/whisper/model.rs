@@ -328,9 +328,11 @@ impl WhisperWeights {
         let x = self.decode(state, tokens, &mut [])?;
         let n = tokens.len();
         let project = |row: usize| -> CResult<Tensor> {
-            x.narrow(0, row, 1)?
-                .matmul(&self.token_embedding.t()?)?
-                .squeeze(0)?
+            // [vocab, state] · [state, 1]: the embedding stays in its stored row-major
+            // layout (a matrix-vector product), instead of multiplying by its transpose.
+            self.token_embedding
+                .matmul(&x.narrow(0, row, 1)?.t()?.contiguous()?)?
+                .squeeze(1)?
                 .to_dtype(DType::F32)
         };
         let last = project(n - 1)?;
