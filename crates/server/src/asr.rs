@@ -16,6 +16,9 @@ use tokio::sync::oneshot;
 
 use crate::error::ApiError;
 
+/// The voice activity detector in the model manifest.
+const VAD_MODEL: &str = "silero-vad";
+
 #[derive(Clone)]
 enum Loaded {
     No,
@@ -116,6 +119,25 @@ struct Worker {
 }
 
 impl Worker {
+    /// Silero VAD, when its files are in the cache: long recordings are then cut at pauses
+    /// and silent stretches skipped. Without it Whisper still runs, on fixed 30 s windows.
+    fn vad(&self) -> Option<Arc<mianshi_speech::vad::SileroVad>> {
+        let spec = manifest().get(VAD_MODEL).ok()?;
+        let cache = ModelCache::new(&self.model_dir);
+        if cache.state(spec) != CacheState::Ready {
+            tracing::info!("no voice activity detector yet: fixed 30 s windows");
+            return None;
+        }
+        let path = cache.model_dir(spec).join("silero_vad_op18_ifless.onnx");
+        match mianshi_speech::vad::SileroVad::load(&path) {
+            Ok(vad) => Some(Arc::new(vad)),
+            Err(err) => {
+                tracing::warn!(%err, "voice activity detector failed to load");
+                None
+            }
+        }
+    }
+
     fn model(&self) -> Result<Arc<dyn SpeechRecognizer>, ApiError> {
         let current = self.loaded.lock().map(|l| l.clone()).unwrap_or(Loaded::No);
         match current {
@@ -131,6 +153,10 @@ impl Worker {
         let outcome = match Whisper::load(&dir, &self.model_name) {
             Ok(model) => {
                 tracing::info!(model = %self.model_name, seconds = started.elapsed().as_secs_f64(), "speech model loaded");
+                let model = match self.vad() {
+                    Some(vad) => model.with_vad(vad),
+                    None => model,
+                };
                 Loaded::Yes(Arc::new(model))
             }
             // Missing files may still be arriving; anything else will not fix itself.

@@ -272,6 +272,65 @@ fn word_timestamps_land_on_the_spoken_words() {
 }
 
 #[test]
+fn with_a_vad_long_audio_is_cut_at_pauses() {
+    let vad = std::sync::Arc::new(
+        mianshi_speech::vad::SileroVad::load(
+            &fetched("silero-vad").join("silero_vad_op18_ifless.onnx"),
+        )
+        .expect("VAD loads"),
+    );
+    let model = Whisper::load(&fetched("whisper-base"), "whisper-base")
+        .expect("loads")
+        .with_vad(vad);
+    // ~38 s: the English clips with 1.5 s pauses, 15 s of silence, the clips again in another
+    // order (identical text back to back makes Whisper skip repeats, VAD or not).
+    let mut samples = Vec::new();
+    let mut reference = String::new();
+    let mut silence_start = 0.0;
+    for (round, names) in [ENGLISH, [ENGLISH[2], ENGLISH[1], ENGLISH[0]]]
+        .into_iter()
+        .enumerate()
+    {
+        if round == 1 {
+            silence_start = samples.len() as f64 / 16_000.0;
+            samples.extend(std::iter::repeat_n(0.0, 16_000 * 15));
+        }
+        for name in names {
+            let (clip, text) = clip(name);
+            samples.extend(clip);
+            samples.extend(std::iter::repeat_n(0.0, 24_000));
+            reference.push_str(&text);
+            reference.push(' ');
+        }
+    }
+    let transcript = model
+        .transcribe(
+            &samples,
+            &TranscribeOptions {
+                language: Some("en".into()),
+                ..TranscribeOptions::default()
+            },
+        )
+        .expect("transcribes");
+    let (r, h) = (english_words(&reference), english_words(&transcript.text));
+    let wer = edit_distance(&r, &h) as f64 / r.len() as f64;
+    eprintln!(
+        "{:.1} s, WER {wer:.3}: {}",
+        transcript.duration, transcript.text
+    );
+    for s in &transcript.segments {
+        eprintln!("  {:6.2} – {:6.2} {}", s.start, s.end, s.text);
+    }
+    assert!(wer <= 0.1, "WER {wer}");
+    assert!(transcript.duration > 30.0);
+    // Nothing is transcribed inside the long silence.
+    assert!(transcript
+        .segments
+        .iter()
+        .all(|s| s.end <= silence_start + 0.5 || s.start >= silence_start + 14.5));
+}
+
+#[test]
 fn silence_and_noise_produce_no_text() {
     let silence = vec![0.0f32; 160_000];
     let mut state = 0x2545_F491_4F6C_DD1Du64;

@@ -45,6 +45,10 @@ const MAX_PROMPT_TOKENS: usize = 223;
 const MAX_SAMPLE_TOKENS: usize = 224;
 /// The first timestamp may be at most 1 s into the window.
 const MAX_INITIAL_TIMESTAMP: u32 = 50;
+/// A pause after which decoding is not conditioned on the text before it (3 s).
+const LONG_PAUSE_SAMPLES: usize = 48_000;
+/// Audio kept before a speech region where a window starts (0.2 s).
+const VAD_LEAD_SAMPLES: usize = 3_200;
 /// Mel frames of silence kept after the audio when the window is fitted (1 s).
 const FIT_WINDOW_PADDING_FRAMES: usize = 100;
 /// openai/whisper's thresholds for retrying at a higher temperature and for silence.
@@ -132,6 +136,7 @@ pub struct Whisper {
     tokenizer: Tokenizer,
     config: WhisperConfig,
     mel: MelFrontEnd,
+    vad: Option<std::sync::Arc<crate::vad::SileroVad>>,
 }
 
 /// What decoding one window produced.
@@ -163,11 +168,19 @@ impl Whisper {
             tokenizer,
             config,
             mel,
+            vad: None,
         })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// With a voice activity detector, long audio is cut into windows at pauses (never inside
+    /// a word) and windows without speech are skipped.
+    pub fn with_vad(mut self, vad: std::sync::Arc<crate::vad::SileroVad>) -> Self {
+        self.vad = Some(vad);
+        self
     }
 
     /// English-only models (`*.en`, a 51,864-token vocabulary) know one language and take
@@ -216,12 +229,49 @@ impl Whisper {
             None => None,
         };
 
+        // Speech regions (sample ranges) when a VAD is present.
+        let speech = match &self.vad {
+            Some(vad) => Some(crate::vad::speech_segments_with_length(
+                &vad.probabilities(samples)?,
+                samples.len(),
+                &crate::vad::VadParams::default(),
+            )),
+            None => None,
+        };
+
         let mut segments = Vec::new();
         let mut history: Vec<u32> = Vec::new();
         let mut seek = 0usize;
         while seek < content_frames {
-            let size = (content_frames - seek).min(WINDOW_FRAMES);
+            if let Some(speech) = &speech {
+                // Start windows where speech starts (Whisper expects the first words within
+                // its first second), and stop when no speech is left.
+                let here = seek * HOP;
+                match speech.iter().find(|&&(_, e)| e > here) {
+                    None => break,
+                    Some(&(s, _)) if s > here + VAD_LEAD_SAMPLES => {
+                        seek = (s - VAD_LEAD_SAMPLES) / HOP;
+                        if s - here > LONG_PAUSE_SAMPLES {
+                            // After a long pause the previous words are no guide: conditioned
+                            // on them, Whisper skips the same words said again.
+                            history.clear();
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            let mut size = (content_frames - seek).min(WINDOW_FRAMES);
             let window_start = seek * HOP;
+            if let Some(speech) = &speech {
+                if size == WINDOW_FRAMES && seek + size < content_frames {
+                    size = cut_at_pause(speech, window_start, size);
+                }
+                let end = window_start + size * HOP;
+                if !speech.iter().any(|&(s, e)| s < end && e > window_start) {
+                    seek += size;
+                    continue;
+                }
+            }
             let window_end = ((seek + size) * HOP).min(samples.len());
             if !crate::has_pitched_speech(&samples[window_start..window_end], SAMPLE_RATE as u32) {
                 // Whisper invents text ("Thank you.") on silence and noise; a window with no
@@ -334,8 +384,8 @@ impl Whisper {
         })
     }
 
-    /// `frames` mel frames from `seek`: `size` of them audio (as computed over the padded
-    /// signal, so the rest is the log-mel of silence, as whisper pads).
+    /// `frames` mel frames from `seek`: `size` of them audio, the rest zeros (whisper's
+    /// `pad_or_trim` of the log-mel segment), never audio past the window's end.
     fn window(
         &self,
         log_mel: &[Vec<f32>],
@@ -346,9 +396,8 @@ impl Whisper {
         let n_mels = log_mel.len();
         let mut data = vec![0f32; n_mels * frames];
         for (m, row) in log_mel.iter().enumerate() {
-            let end = (seek + size.max(frames)).min(row.len());
+            let end = (seek + size.min(frames)).min(row.len());
             let slice = &row[seek.min(end)..end];
-            let slice = &slice[..slice.len().min(frames)];
             data[m * frames..m * frames + slice.len()].copy_from_slice(slice);
         }
         Ok(Tensor::from_vec(
@@ -704,6 +753,22 @@ impl Whisper {
             (last * 2).min(size)
         }
     }
+}
+
+/// A full window's length in mel frames, shortened to end in the longest pause between speech
+/// regions that falls in its last two thirds, so no word straddles two windows.
+fn cut_at_pause(speech: &[(usize, usize)], window_start: usize, size: usize) -> usize {
+    let window_end = window_start + size * HOP;
+    let earliest = window_start + size * HOP / 3;
+    speech
+        .windows(2)
+        .map(|pair| (pair[0].1, pair[1].0))
+        .filter(|&(gap_start, gap_end)| gap_end > gap_start && gap_start >= earliest)
+        .filter(|&(_, gap_end)| gap_end <= window_end)
+        .max_by_key(|&(gap_start, gap_end)| (gap_end - gap_start, gap_start))
+        .map_or(size, |(gap_start, gap_end)| {
+            ((gap_start + gap_end) / 2 - window_start) / HOP
+        })
 }
 
 fn join_segments(segments: &[Segment], language: &str) -> String {
