@@ -40,25 +40,33 @@ pub const FILLERS: &[&str] = &[
 
 /// Fillers in `text`: Chinese ones as substrings, English ones as whole words.
 pub fn filler_count(text: &str) -> usize {
-    let lower = text.to_lowercase();
-    FILLERS
+    filler_spans(text).len()
+}
+
+/// Byte ranges of the fillers in `text`, in order (same rules as [`filler_count`]). The
+/// fillers are ASCII or CJK, so ASCII lower-casing suffices and keeps the offsets.
+pub fn filler_spans(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let mut spans: Vec<(usize, usize)> = FILLERS
         .iter()
-        .map(|filler| {
-            if filler.is_ascii() {
-                lower
-                    .match_indices(filler)
-                    .filter(|(at, m)| {
-                        let before = lower[..*at].chars().next_back();
-                        let after = lower[at + m.len()..].chars().next();
-                        !before.is_some_and(char::is_alphanumeric)
-                            && !after.is_some_and(char::is_alphanumeric)
-                    })
-                    .count()
-            } else {
-                lower.matches(filler).count()
-            }
+        .flat_map(|filler| {
+            let lower = &lower;
+            lower
+                .match_indices(filler)
+                .filter(move |(at, m)| {
+                    if !filler.is_ascii() {
+                        return true;
+                    }
+                    let before = lower[..*at].chars().next_back();
+                    let after = lower[at + m.len()..].chars().next();
+                    !before.is_some_and(char::is_alphanumeric)
+                        && !after.is_some_and(char::is_alphanumeric)
+                })
+                .map(|(at, m)| (at, at + m.len()))
         })
-        .sum()
+        .collect();
+    spans.sort_unstable();
+    spans
 }
 
 #[cfg(test)]

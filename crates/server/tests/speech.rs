@@ -230,6 +230,14 @@ async fn transcribe_answers_the_seeds_curl_in_chinese_and_english() {
         "{}",
         reply.body
     );
+    // Recognised words are timed, so the pace timeline is there too.
+    let windows = reply.body["metrics"]["pace_windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 1, "{}", reply.body);
+    assert!(windows[0]["words_per_minute"].as_f64().unwrap() > 60.0);
+    assert_eq!(
+        reply.body["metrics"]["timeline_absent_reason"],
+        serde_json::Value::Null
+    );
 
     for (form, status, code) in [
         (

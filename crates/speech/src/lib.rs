@@ -11,7 +11,7 @@ pub mod vad;
 pub mod wer;
 pub mod whisper;
 
-use mianshi_core::text::{filler_count, word_count};
+use mianshi_core::text::{filler_count, filler_spans, word_count};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -162,6 +162,82 @@ pub struct SpeechMetrics {
     pub pace: Measure,
     pub fillers: Measure,
     pub filler_rate: Measure,
+    /// Pace over rolling 20 s windows (every 5 s), from word timings.
+    pub pace_windows: Vec<PaceWindow>,
+    /// Each filler with its time, from word timings.
+    pub filler_times: Vec<TimedFiller>,
+    /// Why `pace_windows` and `filler_times` are empty, when they are.
+    pub timeline_absent_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PaceWindow {
+    /// Seconds from the start of the recording.
+    pub start: f64,
+    pub end: f64,
+    /// Words (Chinese characters count 1/1.5 of a word) per minute of the window.
+    pub words_per_minute: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TimedFiller {
+    pub start: f64,
+    pub end: f64,
+    pub filler: String,
+}
+
+/// Rolling pace window and its step.
+pub const PACE_WINDOW_SECONDS: f64 = 20.0;
+const PACE_STEP_SECONDS: f64 = 5.0;
+
+/// [`analyze`] plus the timeline that needs word timings (Whisper's `word_timestamps`).
+pub fn analyze_timed(audio: &Audio, words: &[whisper::timing::Word]) -> SpeechMetrics {
+    let text: String = words.iter().map(|w| w.word.as_str()).collect();
+    let mut metrics = analyze(audio, Some(&text));
+    if words.is_empty() {
+        metrics.timeline_absent_reason = Some("no words were recognised".into());
+        return metrics;
+    }
+    metrics.timeline_absent_reason = None;
+    // Byte offset where each word starts in `text`.
+    let mut offsets = Vec::with_capacity(words.len());
+    let mut at = 0;
+    for w in words {
+        offsets.push(at);
+        at += w.word.len();
+    }
+    let word_at = |byte: usize| offsets.partition_point(|&o| o <= byte).saturating_sub(1);
+    metrics.filler_times = filler_spans(&text)
+        .into_iter()
+        .map(|(start, end)| TimedFiller {
+            start: words[word_at(start)].start,
+            end: words[word_at(end.saturating_sub(1))].end,
+            filler: text[start..end].trim().to_owned(),
+        })
+        .collect();
+    let last = words.last().map_or(0.0, |w| w.end);
+    let first = words.first().map_or(0.0, |w| w.start);
+    let mut start = first;
+    loop {
+        let end = start + PACE_WINDOW_SECONDS;
+        let spoken: String = words
+            .iter()
+            .filter(|w| (w.start + w.end) / 2.0 >= start && (w.start + w.end) / 2.0 < end)
+            .map(|w| w.word.as_str())
+            .collect();
+        let seconds = (end.min(last) - start).max(1.0);
+        metrics.pace_windows.push(PaceWindow {
+            start: (start * 100.0).round() / 100.0,
+            end: (end.min(last) * 100.0).round() / 100.0,
+            words_per_minute: (f64::from(word_count(&spoken)) * 60.0 / seconds * 10.0).round()
+                / 10.0,
+        });
+        if end >= last {
+            break;
+        }
+        start += PACE_STEP_SECONDS;
+    }
+    metrics
 }
 
 const FRAME_SECONDS: f64 = 0.02;
@@ -345,6 +421,11 @@ pub fn analyze(audio: &Audio, transcript: Option<&str>) -> SpeechMetrics {
         pace: Measure::absent("words/min", no_transcript),
         fillers: Measure::absent("count", no_transcript),
         filler_rate: Measure::absent("per min", no_transcript),
+        pace_windows: Vec::new(),
+        filler_times: Vec::new(),
+        timeline_absent_reason: Some(
+            "needs word timings: recognised speech (not a sent transcript)".into(),
+        ),
     };
     if !voiced_rms.is_empty() {
         let mean_square = voiced_rms.iter().map(|r| r * r).sum::<f64>() / voiced_rms.len() as f64;
@@ -467,6 +548,50 @@ pub fn wav_bytes(samples: &[f32], sample_rate: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timed_metrics_place_fillers_and_roll_the_pace() {
+        use crate::whisper::timing::Word;
+        let word = |word: &str, start: f64| Word {
+            start,
+            end: start + 0.3,
+            word: word.into(),
+            probability: 1.0,
+        };
+        // 45 s: two words a second for 30 s (120 wpm), then one a second (60 wpm).
+        let mut words = vec![word(" Um,", 0.0)];
+        for i in 1..60 {
+            words.push(word(" word", f64::from(i) * 0.5));
+        }
+        words.push(word(" you", 30.0));
+        words.push(word(" know", 30.5));
+        for i in 0..14 {
+            words.push(word(" word", 31.0 + f64::from(i)));
+        }
+        let audio = Audio {
+            samples: vec![0.0; 16_000 * 46],
+            sample_rate: 16_000,
+        };
+        let metrics = analyze_timed(&audio, &words);
+        assert_eq!(metrics.timeline_absent_reason, None);
+        let fillers: Vec<(&str, f64)> = metrics
+            .filler_times
+            .iter()
+            .map(|f| (f.filler.as_str(), f.start))
+            .collect();
+        assert_eq!(fillers, [("Um", 0.0), ("you know", 30.0)]);
+        assert_eq!(metrics.filler_times[1].end, 30.8);
+        let first = &metrics.pace_windows[0];
+        assert_eq!((first.start, first.end), (0.0, 20.0));
+        assert!((first.words_per_minute - 120.0).abs() < 4.0, "{first:?}");
+        let last = metrics.pace_windows.last().unwrap();
+        assert!(last.end >= 44.0 && last.words_per_minute < 90.0, "{last:?}");
+        assert!(metrics
+            .pace_windows
+            .windows(2)
+            .all(|w| w[1].start - w[0].start == 5.0));
+        assert!(analyze_timed(&audio, &[]).timeline_absent_reason.is_some());
+    }
 
     /// A voiced sound: a 150 Hz harmonic series with a slow amplitude envelope.
     fn voice(seconds: f64, f0: f64, rate: u32, amplitude: f32) -> Vec<f32> {

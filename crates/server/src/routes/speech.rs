@@ -232,7 +232,7 @@ pub async fn analyze_speech_quality(
                 state.cpu.run(move || decoded.to_16k()).await?
             };
             match state.asr.transcribe(samples, options).await {
-                Ok(t) => Some(t.text),
+                Ok(t) => Some(t),
                 Err(err) => {
                     tracing::warn!(%err, "no transcript for speech metrics");
                     None
@@ -241,13 +241,29 @@ pub async fn analyze_speech_quality(
         }
         _ => None,
     };
-    let transcript = given.or(recognised);
     let sample_rate = decoded.sample_rate;
-    let words = transcript.clone();
-    let metrics = state
-        .cpu
-        .run(move || mianshi_speech::analyze(&decoded, words.as_deref()))
-        .await?;
+    let (transcript, metrics) = match recognised {
+        Some(recognised) => {
+            let words: Vec<_> = recognised
+                .segments
+                .iter()
+                .flat_map(|s| s.words.iter().cloned())
+                .collect();
+            let metrics = state
+                .cpu
+                .run(move || mianshi_speech::analyze_timed(&decoded, &words))
+                .await?;
+            (Some(recognised.text), metrics)
+        }
+        None => {
+            let words = given.clone();
+            let metrics = state
+                .cpu
+                .run(move || mianshi_speech::analyze(&decoded, words.as_deref()))
+                .await?;
+            (given, metrics)
+        }
+    };
     Ok(Json(SpeechQuality {
         session_id: form.field("session_id"),
         sample_rate,
