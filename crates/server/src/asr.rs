@@ -3,14 +3,23 @@
 //! and await it, so inference never runs on the async workers and a burst of uploads is
 //! turned away (`busy`) instead of queueing without bound. The model is loaded once, when
 //! its files are in the cache (the start-up fetch may still be running), and shared.
+//!
+//! Live streams run on the same thread: each stream's state (a [`StreamingTranscriber`]: its
+//! audio buffer and hypotheses) lives in the worker, keyed by stream id, next to the one copy
+//! of the weights; a stream's owner sends it audio and awaits the resulting event.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use mianshi_models::{manifest, CacheState, ModelCache};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mianshi_speech::streaming::{StreamEvent, StreamingOptions, StreamingTranscriber};
 use mianshi_speech::whisper::{
-    manifest_name, SpeechRecognizer, TranscribeOptions, Transcript, Whisper, WhisperError,
+    manifest_name, TranscribeOptions, Transcript, Whisper, WhisperError,
 };
 use tokio::sync::oneshot;
 
@@ -22,21 +31,88 @@ const VAD_MODEL: &str = "silero-vad";
 #[derive(Clone)]
 enum Loaded {
     No,
-    Yes(Arc<dyn SpeechRecognizer>),
+    Yes(Arc<Whisper>),
     Failed(String),
 }
 
-struct Job {
-    samples: Vec<f32>,
-    options: TranscribeOptions,
-    reply: oneshot::Sender<Result<Transcript, ApiError>>,
+enum Job {
+    Transcribe {
+        samples: Vec<f32>,
+        options: TranscribeOptions,
+        reply: oneshot::Sender<Result<Transcript, ApiError>>,
+    },
+    /// Audio for a live stream (created on its first audio).
+    Stream {
+        id: u64,
+        options: StreamingOptions,
+        samples: Vec<f32>,
+        reply: oneshot::Sender<Result<Option<StreamEvent>, ApiError>>,
+    },
+    /// The speaker is done: the stream's final utterance.
+    EndOfSpeech {
+        id: u64,
+        reply: oneshot::Sender<Result<Option<StreamEvent>, ApiError>>,
+    },
+    Close {
+        id: u64,
+    },
 }
+
+/// A stream whose owner sent nothing for this long is dropped (its owner vanished without
+/// closing it).
+const STREAM_IDLE: Duration = Duration::from_secs(600);
 
 pub struct AsrEngine {
     queue: SyncSender<Job>,
     loaded: Arc<Mutex<Loaded>>,
     model_name: String,
     model_dir: PathBuf,
+    next_stream: AtomicU64,
+}
+
+/// One live stream's handle: audio in, transcript events out, in order. Dropping it frees
+/// the stream's state in the worker.
+pub struct AsrStream {
+    engine: Arc<AsrEngine>,
+    id: u64,
+    options: StreamingOptions,
+}
+
+impl AsrStream {
+    /// Adds 16 kHz samples; waits for the worker (so a slow engine slows the sender down
+    /// instead of audio piling up).
+    pub async fn push(&self, samples: Vec<f32>) -> Result<Option<StreamEvent>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.engine
+            .send(Job::Stream {
+                id: self.id,
+                options: self.options.clone(),
+                samples,
+                reply,
+            })
+            .await?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the speech engine dropped a stream".into()))?
+    }
+
+    /// Ends the current utterance and returns it (if anything was said).
+    pub async fn end_of_speech(&self) -> Result<Option<StreamEvent>, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.engine
+            .send(Job::EndOfSpeech { id: self.id, reply })
+            .await?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the speech engine dropped a stream".into()))?
+    }
+}
+
+impl Drop for AsrStream {
+    fn drop(&mut self) {
+        // Best effort; a stream left behind is dropped after STREAM_IDLE.
+        let _ = self.engine.queue.try_send(Job::Close { id: self.id });
+    }
 }
 
 impl AsrEngine {
@@ -48,6 +124,7 @@ impl AsrEngine {
             loaded: Arc::new(Mutex::new(Loaded::No)),
             model_name: manifest_name(size),
             model_dir,
+            next_stream: AtomicU64::new(1),
         });
         let worker = Worker {
             loaded: engine.loaded.clone(),
@@ -95,7 +172,7 @@ impl AsrEngine {
     ) -> Result<Transcript, ApiError> {
         self.ready()?;
         let (reply, answer) = oneshot::channel();
-        match self.queue.try_send(Job {
+        match self.queue.try_send(Job::Transcribe {
             samples,
             options,
             reply,
@@ -109,6 +186,33 @@ impl AsrEngine {
         answer
             .await
             .map_err(|_| ApiError::Internal("the speech engine dropped a job".into()))?
+    }
+
+    /// Opens a live stream (fails fast while the model is still being fetched).
+    pub fn stream(self: &Arc<Self>, options: StreamingOptions) -> Result<AsrStream, ApiError> {
+        self.ready()?;
+        Ok(AsrStream {
+            engine: self.clone(),
+            id: self.next_stream.fetch_add(1, Ordering::Relaxed),
+            options,
+        })
+    }
+
+    /// Queues a stream job, waiting (without blocking a worker thread) while the queue is
+    /// full: live audio must not be refused the way a one-off upload is.
+    async fn send(&self, mut job: Job) -> Result<(), ApiError> {
+        loop {
+            match self.queue.try_send(job) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) => {
+                    job = back;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(TrySendError::Disconnected(_)) => {
+                    return Err(ApiError::Internal("the speech engine stopped".into()))
+                }
+            }
+        }
     }
 }
 
@@ -138,7 +242,7 @@ impl Worker {
         }
     }
 
-    fn model(&self) -> Result<Arc<dyn SpeechRecognizer>, ApiError> {
+    fn model(&self) -> Result<Arc<Whisper>, ApiError> {
         let current = self.loaded.lock().map(|l| l.clone()).unwrap_or(Loaded::No);
         match current {
             Loaded::Yes(model) => return Ok(model),
@@ -188,29 +292,82 @@ impl Worker {
                 let _ = self.model();
             }
         }
+        let mut streams: HashMap<u64, (StreamingTranscriber, Instant)> = HashMap::new();
         for job in jobs {
-            if job.reply.is_closed() {
-                continue;
+            streams.retain(|_, (_, used)| used.elapsed() < STREAM_IDLE);
+            match job {
+                Job::Transcribe {
+                    samples,
+                    options,
+                    reply,
+                } => {
+                    if reply.is_closed() {
+                        continue;
+                    }
+                    let _ = reply.send(self.transcribe(&samples, &options));
+                }
+                Job::Stream {
+                    id,
+                    options,
+                    samples,
+                    reply,
+                } => {
+                    let result = match streams.entry(id) {
+                        std::collections::hash_map::Entry::Occupied(entry) => Ok(entry.into_mut()),
+                        std::collections::hash_map::Entry::Vacant(entry) => {
+                            self.model().map(|model| {
+                                let mut stream = StreamingTranscriber::new(model, options);
+                                if let Some(vad) = self.vad() {
+                                    stream = stream.with_vad(vad);
+                                }
+                                entry.insert((stream, Instant::now()))
+                            })
+                        }
+                    }
+                    .and_then(|(stream, used)| {
+                        *used = Instant::now();
+                        stream.push(&samples).map_err(internal)
+                    });
+                    let _ = reply.send(result);
+                }
+                Job::EndOfSpeech { id, reply } => {
+                    let result = match streams.get_mut(&id) {
+                        Some((stream, used)) => {
+                            *used = Instant::now();
+                            stream.end_of_speech().map_err(internal)
+                        }
+                        None => Ok(None),
+                    };
+                    let _ = reply.send(result);
+                }
+                Job::Close { id } => {
+                    streams.remove(&id);
+                }
             }
-            let result = self.model().and_then(|model| {
-                let started = std::time::Instant::now();
-                let transcript =
-                    model
-                        .transcribe(&job.samples, &job.options)
-                        .map_err(|err| match err {
-                            WhisperError::UnknownLanguage(_) => {
-                                ApiError::Validation(err.to_string())
-                            }
-                            other => ApiError::Internal(other.to_string()),
-                        });
-                tracing::info!(
-                    audio_seconds = job.samples.len() as f64 / 16_000.0,
-                    seconds = started.elapsed().as_secs_f64(),
-                    "transcribed"
-                );
-                transcript
-            });
-            let _ = job.reply.send(result);
         }
     }
+
+    fn transcribe(
+        &self,
+        samples: &[f32],
+        options: &TranscribeOptions,
+    ) -> Result<Transcript, ApiError> {
+        self.model().and_then(|model| {
+            let started = std::time::Instant::now();
+            let transcript = model.transcribe(samples, options).map_err(|err| match err {
+                WhisperError::UnknownLanguage(_) => ApiError::Validation(err.to_string()),
+                other => internal(other),
+            });
+            tracing::info!(
+                audio_seconds = samples.len() as f64 / 16_000.0,
+                seconds = started.elapsed().as_secs_f64(),
+                "transcribed"
+            );
+            transcript
+        })
+    }
+}
+
+fn internal(err: WhisperError) -> ApiError {
+    ApiError::Internal(err.to_string())
 }

@@ -93,6 +93,10 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.upload_limit_bytes();
     let observed = api
         .route("/metrics", get(metrics::serve_metrics))
+        .route(
+            "/ws/video-stream/{session_id}",
+            get(routes::live::video_stream),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -3,5 +3,6 @@
 pub mod documents;
 pub mod health;
 pub mod interview;
+pub mod live;
 pub mod loop_;
 pub mod speech;

@@ -1,0 +1,277 @@
+//! The live interview stream, `GET /ws/video-stream/{session_id}` (DESIGN §7,
+//! docs/protocol.md): audio in, live transcript out. This slice carries audio and the
+//! transcript; video, metrics, nudges and the question loop join it in later slices.
+//!
+//! One task per connection reads frames in order. Audio goes to the speech engine's thread as
+//! a stream (its state lives there, beside the shared weights) in 250 ms pieces, and the task
+//! waits for each piece's result before reading more: a slow engine slows the client down
+//! through TCP instead of audio piling up here, and no audio is dropped.
+
+use std::time::Instant;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::asr::AsrStream;
+use crate::error::ApiError;
+use crate::extract::SessionPath;
+use crate::routes::interview::load_session;
+use crate::state::AppState;
+
+/// Protocol version spoken here; `hello` may name it.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Binary frame kinds: 1 byte kind, 8 bytes timestamp (ms, little-endian), payload.
+const KIND_AUDIO_PCM16: u8 = 0x01;
+const KIND_VIDEO_JPEG: u8 = 0x02;
+const HEADER_BYTES: usize = 9;
+/// Audio handed to the recogniser at a time (250 ms at 16 kHz).
+const PIECE_SAMPLES: usize = 4_000;
+
+/// Opens the live stream of an existing session. 404 for an unknown session and 503 while
+/// the speech model is still being fetched, before the upgrade.
+pub async fn video_stream(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let session = load_session(&state, id).await?;
+    state.asr.ready()?;
+    // The session's interview language is the stream's default; `hello` may change it.
+    let language = session
+        .metadata
+        .get("language")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        let mut live = Live {
+            socket,
+            state,
+            started: Instant::now(),
+            language,
+            stream: None,
+            pending: Vec::new(),
+            video_frames_ignored: 0,
+        };
+        if let Err(err) = live.run().await {
+            tracing::warn!(session_id = %id, %err, "live stream ended with an error");
+        }
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Control {
+    Hello {
+        #[serde(default)]
+        version: Option<u32>,
+        #[serde(default)]
+        language: Option<String>,
+    },
+    AnswerStart,
+    AnswerEnd,
+    Ping,
+}
+
+struct Live {
+    socket: WebSocket,
+    state: AppState,
+    started: Instant,
+    language: Option<String>,
+    stream: Option<AsrStream>,
+    pending: Vec<f32>,
+    video_frames_ignored: u64,
+}
+
+impl Live {
+    fn session_time(&self) -> f64 {
+        (self.started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+    }
+
+    async fn send(&mut self, mut event: Value) -> Result<(), axum::Error> {
+        event["t"] = json!(self.session_time());
+        self.socket
+            .send(Message::Text(event.to_string().into()))
+            .await
+    }
+
+    async fn error(&mut self, code: &str, message: String) -> Result<(), axum::Error> {
+        self.send(json!({"type": "error", "code": code, "message": message}))
+            .await
+    }
+
+    async fn run(&mut self) -> Result<(), axum::Error> {
+        while let Some(message) = self.socket.recv().await {
+            match message? {
+                Message::Binary(bytes) => self.frame(&bytes).await?,
+                Message::Text(text) => self.control(text.as_str()).await?,
+                Message::Close(_) => break,
+                Message::Ping(_) | Message::Pong(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn control(&mut self, text: &str) -> Result<(), axum::Error> {
+        let control = match serde_json::from_str::<Control>(text) {
+            Ok(control) => control,
+            Err(err) => {
+                return self
+                    .error("bad_message", format!("not a control message: {err}"))
+                    .await
+            }
+        };
+        match control {
+            Control::Hello { version, language } => {
+                if let Some(v) = version.filter(|&v| v != PROTOCOL_VERSION) {
+                    return self
+                        .error(
+                            "unsupported_version",
+                            format!(
+                                "protocol version {v} is not spoken here; use {PROTOCOL_VERSION}"
+                            ),
+                        )
+                        .await;
+                }
+                if let Some(language) = language {
+                    self.language = Some(language);
+                    self.stream = None;
+                }
+                let language = self.language.clone();
+                self.send(json!({
+                    "type": "hello",
+                    "version": PROTOCOL_VERSION,
+                    "capabilities": ["audio/pcm16"],
+                    "language": language,
+                }))
+                .await
+            }
+            Control::AnswerStart => Ok(()),
+            Control::AnswerEnd => self.answer_end().await,
+            Control::Ping => self.send(json!({"type": "pong"})).await,
+        }
+    }
+
+    async fn frame(&mut self, bytes: &[u8]) -> Result<(), axum::Error> {
+        if bytes.len() < HEADER_BYTES {
+            return self
+                .error(
+                    "bad_frame",
+                    format!("a binary frame needs {HEADER_BYTES} header bytes"),
+                )
+                .await;
+        }
+        let payload = &bytes[HEADER_BYTES..];
+        match bytes[0] {
+            KIND_AUDIO_PCM16 => {
+                if !payload.len().is_multiple_of(2) {
+                    return self
+                        .error("bad_frame", "PCM16 audio has an odd byte count".into())
+                        .await;
+                }
+                self.pending.extend(
+                    payload
+                        .chunks_exact(2)
+                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
+                );
+                while self.pending.len() >= PIECE_SAMPLES {
+                    let piece: Vec<f32> = self.pending.drain(..PIECE_SAMPLES).collect();
+                    self.recognise(piece).await?;
+                }
+                Ok(())
+            }
+            KIND_VIDEO_JPEG => {
+                // Video analysis is not wired into the stream yet; say so once.
+                self.video_frames_ignored += 1;
+                if self.video_frames_ignored == 1 {
+                    self.error(
+                        "video_not_analysed",
+                        "video frames are accepted but not analysed by this server yet".into(),
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+            kind => {
+                self.error("bad_frame", format!("unknown frame kind {kind:#04x}"))
+                    .await
+            }
+        }
+    }
+
+    fn stream(&mut self) -> Result<&AsrStream, ApiError> {
+        if self.stream.is_none() {
+            self.stream = Some(self.state.asr.stream(StreamingOptions {
+                language: self.language.clone().filter(|l| l != "auto"),
+                ..StreamingOptions::default()
+            })?);
+        }
+        Ok(self.stream.as_ref().expect("just set"))
+    }
+
+    async fn recognise(&mut self, piece: Vec<f32>) -> Result<(), axum::Error> {
+        let result = match self.stream() {
+            Ok(stream) => stream.push(piece).await,
+            Err(err) => Err(err),
+        };
+        self.emit(result).await
+    }
+
+    async fn answer_end(&mut self) -> Result<(), axum::Error> {
+        if !self.pending.is_empty() {
+            let rest = std::mem::take(&mut self.pending);
+            self.recognise(rest).await?;
+        }
+        let result = match self.stream() {
+            Ok(stream) => stream.end_of_speech().await,
+            Err(err) => Err(err),
+        };
+        self.emit(result).await
+    }
+
+    async fn emit(
+        &mut self,
+        result: Result<Option<StreamEvent>, ApiError>,
+    ) -> Result<(), axum::Error> {
+        match result {
+            Ok(None) => Ok(()),
+            Ok(Some(StreamEvent::Partial {
+                committed,
+                tentative,
+                audio_seconds,
+            })) => {
+                self.send(json!({
+                    "type": "transcript.partial",
+                    "committed": committed,
+                    "tentative": tentative,
+                    "audio_seconds": audio_seconds,
+                }))
+                .await
+            }
+            Ok(Some(StreamEvent::Final {
+                text,
+                words,
+                language,
+                start,
+                end,
+            })) => {
+                self.send(json!({
+                    "type": "transcript.final",
+                    "text": text,
+                    "words": words,
+                    "language": language,
+                    "start": start,
+                    "end": end,
+                }))
+                .await
+            }
+            Err(err) => {
+                let (code, message) = (err.code(), err.to_string());
+                self.error(code, message).await
+            }
+        }
+    }
+}

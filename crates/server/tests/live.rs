@@ -1,0 +1,153 @@
+//! The live stream over a real WebSocket: a client streams a recorded answer as PCM16 frames
+//! (DESIGN §7 framing) and receives partial and final transcripts; bad frames get error
+//! events without closing the stream; unknown sessions are refused before the upgrade.
+
+mod common;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+fn fetched(name: &str) -> std::path::PathBuf {
+    mianshi_models::fetch_into_user_cache(name).unwrap()
+}
+
+fn audio_frame(timestamp_ms: u64, samples: &[f32]) -> Vec<u8> {
+    let mut frame = vec![0x01];
+    frame.extend(timestamp_ms.to_le_bytes());
+    for s in samples {
+        frame.extend(((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
+    }
+    frame
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_event(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(120), socket.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream is open")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).expect("JSON event");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+    )
+    .await;
+    let start = server
+        .json(
+            Method::POST,
+            "/api/interview/start",
+            Some(json!({"user_id": "live", "metadata": {"language": "en"}})),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::CREATED, "{}", start.body);
+    let id = start.body["session_id"].as_str().unwrap().to_owned();
+
+    // An unknown session is refused before the upgrade.
+    let ws_base = server.base.replacen("http", "ws", 1);
+    let unknown = format!("{ws_base}/ws/video-stream/00000000-0000-4000-8000-000000000000");
+    match tokio_tungstenite::connect_async(unknown).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 404)
+        }
+        other => panic!("unknown session accepted: {:?}", other.map(|_| ())),
+    }
+
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
+            .await
+            .expect("upgrade");
+    socket
+        .send(Message::Text(
+            json!({"type": "hello", "version": 1}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let hello = next_event(&mut socket).await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    assert_eq!(hello["language"], "en");
+
+    // Bad input gets an error event; the stream stays usable.
+    socket
+        .send(Message::Binary(vec![0x09, 0, 0].into()))
+        .await
+        .unwrap();
+    let error = next_event(&mut socket).await;
+    assert_eq!(
+        (error["type"].as_str(), error["code"].as_str()),
+        (Some("error"), Some("bad_frame"))
+    );
+    socket
+        .send(Message::Text("{\"type\":\"dance\"}".into()))
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut socket).await["code"], "bad_message");
+
+    let wav = std::fs::read(clips.join("en_quick_brown_fox.wav")).unwrap();
+    let samples = mianshi_speech::decode(&wav, 60).unwrap().to_16k();
+    let mut audio = vec![0.0f32; 8_000];
+    audio.extend(samples);
+    audio.extend(std::iter::repeat_n(0.0, 8_000));
+    // 100 ms frames, as an AudioWorklet sends them.
+    for (i, chunk) in audio.chunks(1_600).enumerate() {
+        socket
+            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
+            .await
+            .unwrap();
+    }
+    socket
+        .send(Message::Text(
+            json!({"type": "answer_end"}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let mut partials = Vec::new();
+    let final_event = loop {
+        let event = next_event(&mut socket).await;
+        match event["type"].as_str() {
+            Some("transcript.partial") => partials.push(event),
+            Some("transcript.final") => break event,
+            _ => panic!("unexpected {event}"),
+        }
+    };
+    eprintln!("{} partials; final {final_event}", partials.len());
+    assert!(!partials.is_empty(), "no partial transcripts");
+    let text = final_event["text"].as_str().unwrap().to_lowercase();
+    assert!(text.contains("quick brown fox"), "{final_event}");
+    assert!(final_event["t"].as_f64().unwrap() > 0.0);
+    let words = final_event["words"].as_array().unwrap();
+    assert!(words.len() >= 8, "{final_event}");
+    // Times are on the stream: the answer started after 0.5 s of silence.
+    assert!(
+        (final_event["start"].as_f64().unwrap() - 0.5).abs() < 0.4,
+        "{final_event}"
+    );
+
+    socket
+        .send(Message::Text(json!({"type": "ping"}).to_string().into()))
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut socket).await["type"], "pong");
+    socket.close(None).await.unwrap();
+    server.stop().await;
+}
