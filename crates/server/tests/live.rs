@@ -1,6 +1,7 @@
-//! The live stream over a real WebSocket: a client streams a recorded answer as PCM16 frames
-//! (DESIGN §7 framing) and receives partial and final transcripts; bad frames get error
-//! events without closing the stream; unknown sessions are refused before the upgrade.
+//! The live stream over a real WebSocket: the client gets the question, streams a recorded
+//! answer as PCM16 frames (DESIGN §7 framing), receives partial and final transcripts, then
+//! the score of the committed turn and the next question; bad frames get error events without
+//! closing the stream; unknown sessions are refused before the upgrade.
 
 mod common;
 
@@ -86,6 +87,10 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
     let hello = next_event(&mut socket).await;
     assert_eq!(hello["type"], "hello", "{hello}");
     assert_eq!(hello["language"], "en");
+    // The interview starts: the first question arrives on the stream.
+    let question = next_event(&mut socket).await;
+    assert_eq!(question["type"], "question", "{question}");
+    assert!(!question["question"]["text"].as_str().unwrap().is_empty());
 
     // Bad input gets an error event; the stream stays usable.
     socket
@@ -141,6 +146,26 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
     assert!(
         (final_event["start"].as_f64().unwrap() - 0.5).abs() < 0.4,
         "{final_event}"
+    );
+
+    // The spoken answer was scored and committed as the turn; the next question follows.
+    let score = next_event(&mut socket).await;
+    assert_eq!(score["type"], "score", "{score}");
+    assert_eq!(score["turn_index"], 0);
+    let overall = score["score"]["overall"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&overall), "{score}");
+    let next = next_event(&mut socket).await;
+    assert!(
+        matches!(next["type"].as_str(), Some("question" | "session.ended")),
+        "{next}"
+    );
+    let session = server.get(&format!("/api/interview/session/{id}")).await;
+    assert_eq!(session.body["turn_count"], 1, "{}", session.body);
+    let results = server.get(&format!("/api/interview/results/{id}")).await;
+    assert!(
+        results.body.to_string().contains("quick brown fox"),
+        "{}",
+        results.body
     );
 
     socket

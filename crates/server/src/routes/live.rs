@@ -1,6 +1,8 @@
 //! The live interview stream, `GET /ws/video-stream/{session_id}` (DESIGN §7,
-//! docs/protocol.md): audio in, live transcript out. This slice carries audio and the
-//! transcript; video, metrics, nudges and the question loop join it in later slices.
+//! docs/protocol.md): the spoken interview loop. The server sends the open question; the
+//! candidate's audio comes back as live transcripts; at `answer_end` the final transcript is
+//! scored and committed as the turn (as a typed answer would be) and the next question, or
+//! the end of the interview, is sent. Video, metrics and nudges join in later slices.
 //!
 //! One task per connection reads frames in order. Audio goes to the speech engine's thread as
 //! a stream (its state lives there, beside the shared weights) in 250 ms pieces, and the task
@@ -12,6 +14,7 @@ use std::time::Instant;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use mianshi_core::AnswerSource;
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -20,6 +23,7 @@ use crate::asr::AsrStream;
 use crate::error::ApiError;
 use crate::extract::SessionPath;
 use crate::routes::interview::load_session;
+use crate::routes::loop_::{ask, submit_answer};
 use crate::state::AppState;
 
 /// Protocol version spoken here; `hello` may name it.
@@ -48,6 +52,8 @@ pub async fn video_stream(
         .map(str::to_owned);
     Ok(upgrade.on_upgrade(move |socket| async move {
         let mut live = Live {
+            id,
+            answer_started: None,
             socket,
             state,
             started: Instant::now(),
@@ -77,6 +83,8 @@ enum Control {
 }
 
 struct Live {
+    id: mianshi_core::SessionId,
+    answer_started: Option<chrono::DateTime<chrono::Utc>>,
     socket: WebSocket,
     state: AppState,
     started: Instant,
@@ -147,9 +155,13 @@ impl Live {
                     "capabilities": ["audio/pcm16"],
                     "language": language,
                 }))
-                .await
+                .await?;
+                self.send_question().await
             }
-            Control::AnswerStart => Ok(()),
+            Control::AnswerStart => {
+                self.answer_started = Some(chrono::Utc::now());
+                Ok(())
+            }
             Control::AnswerEnd => self.answer_end().await,
             Control::Ping => self.send(json!({"type": "pong"})).await,
         }
@@ -220,6 +232,26 @@ impl Live {
         self.emit(result).await
     }
 
+    /// The open question (or the end of the interview) as an event.
+    async fn send_question(&mut self) -> Result<(), axum::Error> {
+        match ask(&self.state, self.id).await {
+            Ok(asked) if asked.finished => {
+                self.send(json!({"type": "session.ended", "summary": asked.summary}))
+                    .await
+            }
+            Ok(asked) => {
+                self.send(json!({
+                    "type": "question",
+                    "question": asked.question,
+                    "number": asked.number,
+                    "max_questions": asked.max_questions,
+                }))
+                .await
+            }
+            Err(err) => self.error(err.code(), err.to_string()).await,
+        }
+    }
+
     async fn answer_end(&mut self) -> Result<(), axum::Error> {
         if !self.pending.is_empty() {
             let rest = std::mem::take(&mut self.pending);
@@ -229,7 +261,40 @@ impl Live {
             Ok(stream) => stream.end_of_speech().await,
             Err(err) => Err(err),
         };
-        self.emit(result).await
+        let text = match &result {
+            Ok(Some(StreamEvent::Final { text, .. })) => Some(text.clone()),
+            _ => None,
+        };
+        self.emit(result).await?;
+        let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+            return self
+                .error("no_speech", "no speech was heard in this answer".into())
+                .await;
+        };
+        let started = self.answer_started.take();
+        match submit_answer(&self.state, self.id, &text, AnswerSource::Voice, started).await {
+            Ok(reply) => {
+                self.send(json!({
+                    "type": "score",
+                    "turn_index": reply.turn_index,
+                    "score": reply.score,
+                    "covered_key_points": reply.covered_key_points,
+                    "decision": reply.decision,
+                }))
+                .await?;
+                match reply.next_question {
+                    Some(question) => {
+                        self.send(json!({"type": "question", "question": question}))
+                            .await
+                    }
+                    None => {
+                        self.send(json!({"type": "session.ended", "summary": reply.summary}))
+                            .await
+                    }
+                }
+            }
+            Err(err) => self.error(err.code(), err.to_string()).await,
+        }
     }
 
     async fn emit(

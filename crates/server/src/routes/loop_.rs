@@ -103,20 +103,26 @@ pub async fn current_question(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
 ) -> Result<Json<QuestionResponse>, ApiError> {
+    ask(&state, id).await.map(Json)
+}
+
+/// The open question of session `id` (planning and starting the interview on first use).
+pub(crate) async fn ask(state: &AppState, id: SessionId) -> Result<QuestionResponse, ApiError> {
+    let state = state.clone();
     let mut session = load_session(&state, id).await?;
     if session.status == SessionStatus::Created {
         session = move_status(&state, &session, Event::Start).await?;
     }
     if session.status.is_terminal() {
         let interview = load_interview(&state, &session).await?;
-        return Ok(Json(QuestionResponse {
+        return Ok(QuestionResponse {
             session_id: id,
             question: None,
             number: interview.questions_asked,
             max_questions: interview.settings.max_questions,
             finished: true,
             summary: Some(interview.summary()),
-        }));
+        });
     }
     refuse_unless_running(&session)?;
     let interview = load_interview(&state, &session).await?;
@@ -138,14 +144,14 @@ pub async fn current_question(
     } else {
         prepare_semantic(&state, interview.recurring_texts());
     }
-    Ok(Json(QuestionResponse {
+    Ok(QuestionResponse {
         session_id: id,
         question,
         number: interview.questions_asked,
         max_questions: interview.settings.max_questions,
         finished,
         summary: finished.then(|| interview.summary()),
-    }))
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -191,7 +197,22 @@ pub async fn answer(
     SessionPath(id): SessionPath,
     ApiJson(request): ApiJson<AnswerRequest>,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let text = request.text.trim().to_owned();
+    submit_answer(&state, id, &request.text, AnswerSource::Typed, None)
+        .await
+        .map(Json)
+}
+
+/// Scores `text` as the answer to the open question, commits the turn, and returns the
+/// decision and the next question (typed answers here, spoken ones from the live stream).
+pub(crate) async fn submit_answer(
+    state: &AppState,
+    id: SessionId,
+    text: &str,
+    source: AnswerSource,
+    started_at: Option<chrono::DateTime<Utc>>,
+) -> Result<AnswerResponse, ApiError> {
+    let state = state.clone();
+    let text = text.trim().to_owned();
     if text.is_empty() {
         return Err(ApiError::Validation("the answer is empty".into()));
     }
@@ -230,8 +251,8 @@ pub async fn answer(
         question,
         answer: Some(Answer {
             text,
-            source: AnswerSource::Typed,
-            started_at: None,
+            source,
+            started_at,
             ended_at: Utc::now(),
         }),
         score: Some(reply.assessment.score.clone()),
@@ -251,7 +272,7 @@ pub async fn answer(
         }
     }
     tracing::info!(session_id = %id, turn = turn.index, score = reply.assessment.score.overall, "answer scored");
-    Ok(Json(AnswerResponse {
+    Ok(AnswerResponse {
         session_id: id,
         turn_index: turn.index,
         score: reply.assessment.score,
@@ -261,7 +282,7 @@ pub async fn answer(
         next_question: reply.next,
         finished,
         summary: finished.then(|| interview.summary()),
-    }))
+    })
 }
 
 /// Embeds the question just asked and its key points on the CPU pool while the candidate
