@@ -186,6 +186,29 @@ pub struct TimedFiller {
     pub filler: String,
 }
 
+/// Mel bands of the audio features the review expert takes (Whisper's front end: Slaney
+/// filterbank, log10, 8-below-max floor, scaled as Whisper does).
+pub const LOG_MEL_BANDS: usize = 80;
+
+/// The log-mel spectrogram of 16 kHz audio averaged over consecutive windows of
+/// `window_seconds` (the last, partial window included): one 80-band vector per window.
+pub fn pooled_log_mel(samples_16k: &[f32], window_seconds: f64) -> Vec<[f32; LOG_MEL_BANDS]> {
+    let mel = whisper::mel::MelFrontEnd::new(LOG_MEL_BANDS).log_mel(samples_16k);
+    let frames = mel.first().map_or(0, Vec::len);
+    let per_window = ((window_seconds * 100.0).round() as usize).max(1); // 10 ms frames
+    (0..frames)
+        .step_by(per_window)
+        .map(|start| {
+            let end = (start + per_window).min(frames);
+            let mut pooled = [0f32; LOG_MEL_BANDS];
+            for (band, row) in pooled.iter_mut().zip(&mel) {
+                *band = row[start..end].iter().sum::<f32>() / (end - start) as f32;
+            }
+            pooled
+        })
+        .collect()
+}
+
 /// Rolling pace window and its step.
 pub const PACE_WINDOW_SECONDS: f64 = 20.0;
 const PACE_STEP_SECONDS: f64 = 5.0;
@@ -548,6 +571,25 @@ pub fn wav_bytes(samples: &[f32], sample_rate: u32) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_log_mel_has_80_bands_per_window_and_finds_the_tone() {
+        // 2.5 s of a 1 kHz tone: 3 windows of 1 s (the last half full).
+        let tone: Vec<f32> = (0..40_000)
+            .map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16_000.0).sin() * 0.5)
+            .collect();
+        let pooled = pooled_log_mel(&tone, 1.0);
+        assert_eq!(pooled.len(), 3);
+        let loudest = pooled[0]
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(band, _)| band)
+            .unwrap();
+        // 1 kHz sits around band 27 of Whisper's 80 Slaney bands (0–8 kHz).
+        assert!((22..=32).contains(&loudest), "band {loudest}");
+        assert!(pooled.iter().flatten().all(|v| v.is_finite()));
+    }
 
     #[test]
     fn timed_metrics_place_fillers_and_roll_the_pace() {

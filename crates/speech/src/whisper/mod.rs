@@ -154,7 +154,7 @@ impl Whisper {
         let bytes = std::fs::read(dir.join("model.bin"))?;
         let ct2 = ct2::parse(&bytes)?;
         drop(bytes);
-        let device = Device::Cpu;
+        let device = compute_device();
         let weights = WhisperWeights::load(&ct2, &device)?;
         drop(ct2);
         let config: WhisperConfig =
@@ -753,6 +753,15 @@ impl Whisper {
             (last * 2).min(size)
         }
     }
+}
+
+/// The first CUDA GPU when built with the `cuda` feature and one is present, else the CPU.
+fn compute_device() -> Device {
+    #[cfg(feature = "cuda")]
+    if let Ok(gpu) = Device::new_cuda(0) {
+        return gpu;
+    }
+    Device::Cpu
 }
 
 /// A full window's length in mel frames, shortened to end in the longest pause between speech
