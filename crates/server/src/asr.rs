@@ -326,7 +326,7 @@ impl Worker {
                     }
                     .and_then(|(stream, used)| {
                         *used = Instant::now();
-                        stream.push(&samples).map_err(internal)
+                        stream.push(&samples).map_err(api_error)
                     });
                     let _ = reply.send(result);
                 }
@@ -334,7 +334,7 @@ impl Worker {
                     let result = match streams.get_mut(&id) {
                         Some((stream, used)) => {
                             *used = Instant::now();
-                            stream.end_of_speech().map_err(internal)
+                            stream.end_of_speech().map_err(api_error)
                         }
                         None => Ok(None),
                     };
@@ -354,10 +354,7 @@ impl Worker {
     ) -> Result<Transcript, ApiError> {
         self.model().and_then(|model| {
             let started = std::time::Instant::now();
-            let transcript = model.transcribe(samples, options).map_err(|err| match err {
-                WhisperError::UnknownLanguage(_) => ApiError::Validation(err.to_string()),
-                other => internal(other),
-            });
+            let transcript = model.transcribe(samples, options).map_err(api_error);
             tracing::info!(
                 audio_seconds = samples.len() as f64 / 16_000.0,
                 seconds = started.elapsed().as_secs_f64(),
@@ -368,6 +365,10 @@ impl Worker {
     }
 }
 
-fn internal(err: WhisperError) -> ApiError {
-    ApiError::Internal(err.to_string())
+/// A recognition failure as the API reports it: an unknown language is the caller's mistake.
+fn api_error(err: WhisperError) -> ApiError {
+    match err {
+        WhisperError::UnknownLanguage(_) => ApiError::Validation(err.to_string()),
+        other => ApiError::Internal(other.to_string()),
+    }
 }

@@ -53,6 +53,7 @@ pub async fn video_stream(
     Ok(upgrade.on_upgrade(move |socket| async move {
         let mut live = Live {
             id,
+            answer: Vec::new(),
             answer_started: None,
             socket,
             state,
@@ -84,6 +85,9 @@ enum Control {
 
 struct Live {
     id: mianshi_core::SessionId,
+    /// Utterances finalised since the answer began (the VAD ends one at every pause), the
+    /// answer that `answer_end` submits.
+    answer: Vec<String>,
     answer_started: Option<chrono::DateTime<chrono::Utc>>,
     socket: WebSocket,
     state: AppState,
@@ -215,13 +219,13 @@ impl Live {
     }
 
     fn stream(&mut self) -> Result<&AsrStream, ApiError> {
-        if self.stream.is_none() {
-            self.stream = Some(self.state.asr.stream(StreamingOptions {
+        match &mut self.stream {
+            Some(stream) => Ok(stream),
+            slot @ None => Ok(slot.insert(self.state.asr.stream(StreamingOptions {
                 language: self.language.clone().filter(|l| l != "auto"),
                 ..StreamingOptions::default()
-            })?);
+            })?)),
         }
-        Ok(self.stream.as_ref().expect("just set"))
     }
 
     async fn recognise(&mut self, piece: Vec<f32>) -> Result<(), axum::Error> {
@@ -261,16 +265,18 @@ impl Live {
             Ok(stream) => stream.end_of_speech().await,
             Err(err) => Err(err),
         };
-        let text = match &result {
-            Ok(Some(StreamEvent::Final { text, .. })) => Some(text.clone()),
-            _ => None,
-        };
         self.emit(result).await?;
-        let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        let joiner = if self.language.as_deref() == Some("zh") {
+            ""
+        } else {
+            " "
+        };
+        let text = std::mem::take(&mut self.answer).join(joiner);
+        if text.trim().is_empty() {
             return self
                 .error("no_speech", "no speech was heard in this answer".into())
                 .await;
-        };
+        }
         let started = self.answer_started.take();
         match submit_answer(&self.state, self.id, &text, AnswerSource::Voice, started).await {
             Ok(reply) => {
@@ -323,6 +329,7 @@ impl Live {
                 start,
                 end,
             })) => {
+                self.answer.push(text.clone());
                 self.send(json!({
                     "type": "transcript.final",
                     "text": text,
