@@ -190,3 +190,88 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
     socket.close(None).await.unwrap();
     server.stop().await;
 }
+
+/// The seed's client: `ws.send(videoBlob)` with MediaRecorder's WebM chunks as they come, no
+/// framing, no hello. The audio in them is transcribed all the same.
+#[tokio::test]
+async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    // A live WebM/Opus recording as Chrome makes it (unknown-size clusters), via ffmpeg.
+    let dir = tempfile::tempdir().unwrap();
+    let webm = dir.path().join("answer.webm");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-t",
+            "0.5",
+        ])
+        .args(["-i", "anullsrc=r=48000:cl=mono", "-i"])
+        .arg(clips.join("en_quick_brown_fox.wav"))
+        .args([
+            "-filter_complex",
+            "[0][1]concat=n=2:v=0:a=1,apad=pad_dur=1.5",
+        ])
+        .args(["-c:a", "libopus", "-b:a", "32k", "-f", "webm", "-live", "1"])
+        .args(["-cluster_time_limit", "500"])
+        .arg(&webm)
+        .status()
+        .expect("ffmpeg runs (scripts install it)");
+    assert!(status.success());
+    let bytes = std::fs::read(&webm).unwrap();
+
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+    )
+    .await;
+    let start = server
+        .json(
+            Method::POST,
+            "/api/interview/start",
+            Some(json!({"user_id": "seed", "metadata": {"language": "en"}})),
+        )
+        .await;
+    let id = start.body["session_id"].as_str().unwrap().to_owned();
+    let ws_base = server.base.replacen("http", "ws", 1);
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
+            .await
+            .expect("upgrade");
+    // ondataavailable every 250 ms hands over a few kilobytes at a time.
+    for chunk in bytes.chunks(2_000) {
+        socket
+            .send(Message::Binary(chunk.to_vec().into()))
+            .await
+            .unwrap();
+    }
+    // The VAD closes the utterance on the trailing silence; no control message is needed.
+    let final_event = loop {
+        let event = next_event(&mut socket).await;
+        match event["type"].as_str() {
+            Some("transcript.partial") => {}
+            Some("transcript.final") => break event,
+            _ => panic!("unexpected {event}"),
+        }
+    };
+    assert!(
+        final_event["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("quick brown fox"),
+        "{final_event}"
+    );
+    socket.close(None).await.unwrap();
+    server.stop().await;
+}

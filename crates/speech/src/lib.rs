@@ -8,6 +8,7 @@
 pub mod container;
 pub mod streaming;
 pub mod vad;
+pub mod webm_stream;
 pub mod wer;
 pub mod whisper;
 

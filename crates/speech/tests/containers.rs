@@ -519,3 +519,49 @@ fn mutated_files_do_not_escape() {
     }
     eprintln!("mutation outcomes: {outcomes:#?}");
 }
+
+/// MediaRecorder pieces: the WebM stream cut at arbitrary byte offsets, fed one at a time,
+/// gives the same audio as decoding the whole file.
+#[test]
+fn webm_streams_piece_by_piece_like_media_recorder_chunks() {
+    use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
+    for name in [
+        "speech_live.webm",
+        "speech_live_ff.webm",
+        "speech_stereo.webm",
+        "speech_av.webm",
+    ] {
+        let bytes = load(name);
+        assert!(starts_webm(&bytes));
+        let whole = mianshi_speech::decode(&bytes, LIMIT).unwrap().to_16k();
+        let mut stream = WebmAudioStream::new();
+        let mut streamed = Vec::new();
+        // Uneven piece sizes, so cuts fall inside headers, sizes and blocks.
+        let mut at = 0;
+        for size in [1usize, 3, 17, 250, 999, 4096].iter().cycle() {
+            if at >= bytes.len() {
+                break;
+            }
+            let end = (at + size).min(bytes.len());
+            streamed.extend(stream.push(&bytes[at..end]).unwrap());
+            at = end;
+        }
+        assert!(stream.has_audio(), "{name}");
+        let seconds = |x: &[f32]| x.len() as f64 / 16_000.0;
+        assert!(
+            (seconds(&streamed) - seconds(&whole)).abs() < 0.1,
+            "{name}: {:.2} s streamed vs {:.2} s whole",
+            seconds(&streamed),
+            seconds(&whole)
+        );
+        assert!(
+            (rms_db(&streamed) - rms_db(&whole)).abs() < 1.0,
+            "{name}: {:.1} dB vs {:.1} dB",
+            rms_db(&streamed),
+            rms_db(&whole)
+        );
+    }
+    // Not WebM at all: refused, not panicked on.
+    let mut stream = WebmAudioStream::new();
+    assert!(stream.push(&[0u8; 64]).is_err());
+}

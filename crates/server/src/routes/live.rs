@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::response::Response;
 use mianshi_core::AnswerSource;
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
+use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -62,6 +63,7 @@ pub async fn video_stream(
             stream: None,
             pending: Vec::new(),
             video_frames_ignored: 0,
+            webm: None,
         };
         if let Err(err) = live.run().await {
             tracing::warn!(session_id = %id, %err, "live stream ended with an error");
@@ -96,6 +98,9 @@ struct Live {
     stream: Option<AsrStream>,
     pending: Vec<f32>,
     video_frames_ignored: u64,
+    /// A browser MediaRecorder's WebM stream, when the client sends its chunks as they are
+    /// (the seed's `ws.send(videoBlob)`): from its first chunk on, every binary frame is WebM.
+    webm: Option<WebmAudioStream>,
 }
 
 impl Live {
@@ -156,7 +161,7 @@ impl Live {
                 self.send(json!({
                     "type": "hello",
                     "version": PROTOCOL_VERSION,
-                    "capabilities": ["audio/pcm16"],
+                    "capabilities": ["audio/pcm16", "audio/webm"],
                     "language": language,
                 }))
                 .await?;
@@ -172,6 +177,9 @@ impl Live {
     }
 
     async fn frame(&mut self, bytes: &[u8]) -> Result<(), axum::Error> {
+        if self.webm.is_some() || starts_webm(bytes) {
+            return self.webm_chunk(bytes).await;
+        }
         if bytes.len() < HEADER_BYTES {
             return self
                 .error(
@@ -193,11 +201,7 @@ impl Live {
                         .chunks_exact(2)
                         .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
                 );
-                while self.pending.len() >= PIECE_SAMPLES {
-                    let piece: Vec<f32> = self.pending.drain(..PIECE_SAMPLES).collect();
-                    self.recognise(piece).await?;
-                }
-                Ok(())
+                self.recognise_pending().await
             }
             KIND_VIDEO_JPEG => {
                 // Video analysis is not wired into the stream yet; say so once.
@@ -216,6 +220,29 @@ impl Live {
                     .await
             }
         }
+    }
+
+    async fn webm_chunk(&mut self, bytes: &[u8]) -> Result<(), axum::Error> {
+        let webm = self.webm.get_or_insert_with(WebmAudioStream::new);
+        match webm.push(bytes) {
+            Ok(samples) => {
+                self.pending.extend(samples);
+                self.recognise_pending().await
+            }
+            Err(err) => {
+                // A broken stream cannot be resynchronised; the next chunk must start anew.
+                self.webm = None;
+                self.error("bad_frame", err.to_string()).await
+            }
+        }
+    }
+
+    async fn recognise_pending(&mut self) -> Result<(), axum::Error> {
+        while self.pending.len() >= PIECE_SAMPLES {
+            let piece: Vec<f32> = self.pending.drain(..PIECE_SAMPLES).collect();
+            self.recognise(piece).await?;
+        }
+        Ok(())
     }
 
     fn stream(&mut self) -> Result<&AsrStream, ApiError> {
