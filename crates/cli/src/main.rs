@@ -41,8 +41,30 @@ enum Command {
     /// Practise an interview in the terminal: type each answer, end it with a line holding
     /// only "." or with Ctrl-D; Ctrl-D on an empty answer ends the interview.
     Practice(PracticeArgs),
-    /// Transcribe an audio file with Whisper (WAV today; 16 kHz mono or anything hound reads).
+    /// Transcribe an audio file with Whisper (WAV, FLAC, MP3, Ogg, WebM/Opus, M4A).
     Transcribe(TranscribeArgs),
+    /// Send a recorded answer through a server's live stream (WebSocket) and print the events:
+    /// transcripts, score, next question. Also a client for remote servers.
+    Stream(StreamArgs),
+}
+
+#[derive(clap::Args)]
+struct StreamArgs {
+    /// The recorded answer (any audio format `transcribe` reads).
+    file: PathBuf,
+    #[arg(long, default_value = "http://127.0.0.1:8000")]
+    server: String,
+    /// An existing session id [default: start a new session]
+    #[arg(long)]
+    session: Option<String>,
+    /// Language code (zh, en) or auto.
+    #[arg(long, default_value = "auto")]
+    lang: String,
+    /// Send at recording pace (divided by --speed) instead of as fast as possible.
+    #[arg(long)]
+    realtime: bool,
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
 }
 
 #[derive(clap::Args)]
@@ -205,6 +227,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Practice(args) => practice(args),
         Command::Models(command) => models(command),
         Command::Transcribe(args) => transcribe(args),
+        Command::Stream(args) => stream(args),
         Command::Bench(BenchTarget::Asr {
             peer_python,
             model,
@@ -519,6 +542,37 @@ fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
         TranscriptFormat::Srt => print!("{}", format_srt(&transcript.segments)),
         TranscriptFormat::Vtt => print!("{}", format_vtt(&transcript.segments)),
     }
+    Ok(())
+}
+
+fn stream(args: StreamArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let samples = mianshi_speech::decode(&bytes, 4 * 3600)?.to_16k();
+    let options = mianshi_server::replay::ReplayOptions {
+        server: args.server,
+        session: args.session,
+        language: args.lang,
+        realtime: args.realtime,
+        speed: args.speed,
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let summary = runtime.block_on(mianshi_server::replay::replay(
+        &samples,
+        &options,
+        |event| {
+            println!("{event}");
+        },
+    ))?;
+    eprintln!(
+        "session {}: {} events; answer end → score {:.2} s",
+        summary.session_id,
+        summary.events.len(),
+        summary.answer_to_score_seconds.unwrap_or(f64::NAN)
+    );
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::{Config, ConfigLayer, Server, ServerError};
 
 /// A minimal HTTP/1.1 client: one request per connection, JSON in and out.
-fn http(
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod logging;
 pub mod metrics;
 pub mod models;
+pub mod replay;
 pub mod routes;
 pub mod semantic;
 pub mod state;

@@ -275,3 +275,51 @@ async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
     socket.close(None).await.unwrap();
     server.stop().await;
 }
+
+/// The replay client (`mianshi stream`) in Chinese: it starts a session, streams the answer
+/// at recording pace, and gets the transcript, the score and the next question.
+#[tokio::test]
+async fn the_replay_client_runs_a_spoken_turn_in_chinese() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+    )
+    .await;
+    let wav = std::fs::read(clips.join("zh_pangrama.wav")).unwrap();
+    let mut samples = vec![0.0f32; 4_000];
+    samples.extend(mianshi_speech::decode(&wav, 60).unwrap().to_16k());
+    samples.extend(std::iter::repeat_n(0.0, 4_000));
+    let options = mianshi_server::replay::ReplayOptions {
+        server: server.base.clone(),
+        language: "zh".into(),
+        realtime: true,
+        speed: 2.0,
+        ..Default::default()
+    };
+    let summary = mianshi_server::replay::replay(&samples, &options, |_| {})
+        .await
+        .expect("replays");
+    let finals: Vec<&str> = summary
+        .of_type("transcript.final")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    eprintln!(
+        "{finals:?}, answer end → score {:?} s",
+        summary.answer_to_score_seconds
+    );
+    assert!(finals.concat().contains("天地"), "{finals:?}");
+    assert_eq!(summary.of_type("score").count(), 1);
+    assert!(
+        summary.of_type("question").count() >= 2,
+        "the first and the next question"
+    );
+    assert!(summary.answer_to_score_seconds.unwrap() < 30.0);
+    server.stop().await;
+}
