@@ -323,3 +323,78 @@ async fn the_replay_client_runs_a_spoken_turn_in_chinese() {
     assert!(summary.answer_to_score_seconds.unwrap() < 30.0);
     server.stop().await;
 }
+
+/// Without `answer_end`, the turn ends after the configured patience of silence, and the
+/// answer is scored all the same.
+#[tokio::test]
+async fn the_turn_ends_by_itself_after_the_candidates_patience() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+    )
+    .await;
+    let start = server
+        .json(
+            Method::POST,
+            "/api/interview/start",
+            Some(json!({"user_id": "patience", "metadata": {"language": "en"}})),
+        )
+        .await;
+    let id = start.body["session_id"].as_str().unwrap().to_owned();
+    let ws_base = server.base.replacen("http", "ws", 1);
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
+            .await
+            .expect("upgrade");
+    let hello = |patience: f64| {
+        Message::Text(
+            json!({"type": "hello", "version": 1, "turn_patience": patience})
+                .to_string()
+                .into(),
+        )
+    };
+    socket.send(hello(10.0)).await.unwrap();
+    assert_eq!(next_event(&mut socket).await["code"], "bad_message");
+    socket.send(hello(1.5)).await.unwrap();
+    let greeting = next_event(&mut socket).await;
+    assert_eq!(greeting["turn_patience"], 1.5, "{greeting}");
+    assert_eq!(next_event(&mut socket).await["type"], "question");
+
+    let wav = std::fs::read(clips.join("en_quick_brown_fox.wav")).unwrap();
+    let mut audio = vec![0.0f32; 8_000];
+    audio.extend(mianshi_speech::decode(&wav, 60).unwrap().to_16k());
+    audio.extend(std::iter::repeat_n(0.0, 16_000 * 3));
+    for (i, chunk) in audio.chunks(1_600).enumerate() {
+        socket
+            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
+            .await
+            .unwrap();
+    }
+    let mut kinds = Vec::new();
+    loop {
+        let event = next_event(&mut socket).await;
+        let kind = event["type"].as_str().unwrap().to_owned();
+        if kind == "transcript.final" {
+            assert!(event["text"].as_str().unwrap().contains("quick brown fox"));
+        }
+        kinds.push(kind.clone());
+        if kind == "question" || kind == "session.ended" {
+            break;
+        }
+    }
+    let position = |k: &str| kinds.iter().position(|x| x == k);
+    assert!(
+        position("transcript.final") < position("score") && position("score").is_some(),
+        "{kinds:?}"
+    );
+    let session = server.get(&format!("/api/interview/session/{id}")).await;
+    assert_eq!(session.body["turn_count"], 1, "{}", session.body);
+    server.stop().await;
+}

@@ -35,9 +35,12 @@ pub struct StreamingOptions {
     pub step_seconds: f64,
     /// Longest audio kept for re-transcription.
     pub max_buffer_seconds: f64,
-    /// With a VAD: silence after speech that ends the utterance (the speaker's patience to
-    /// think is the caller's choice; whisper_streaming's VAC uses 0.5 s).
+    /// With a VAD: silence after speech that ends the utterance (whisper_streaming's VAC
+    /// uses 0.5 s).
     pub end_of_speech_silence: f64,
+    /// With a VAD: silence after speech that ends the speaker's turn ([`StreamEvent::EndOfTurn`]);
+    /// `None` leaves the turn to the caller. Long enough not to cut off someone thinking.
+    pub end_of_turn_silence: Option<f64>,
 }
 
 impl Default for StreamingOptions {
@@ -47,6 +50,7 @@ impl Default for StreamingOptions {
             step_seconds: 1.0,
             max_buffer_seconds: 15.0,
             end_of_speech_silence: 0.8,
+            end_of_turn_silence: None,
         }
     }
 }
@@ -59,6 +63,12 @@ pub enum StreamEvent {
         committed: String,
         tentative: String,
         /// Seconds of audio received when this hypothesis was made.
+        audio_seconds: f64,
+    },
+    /// The speaker has been silent for `end_of_turn_silence` after speaking: their turn is
+    /// over (every utterance of it was sent as `Final` before this).
+    EndOfTurn {
+        /// Seconds of audio received when the turn ended.
         audio_seconds: f64,
     },
     /// A finished utterance, all words committed.
@@ -99,6 +109,10 @@ struct Vad {
     pending: Vec<f32>,
     speaking: bool,
     silence: f64,
+    /// Speech was heard since the last end of turn, and the silence since it last was.
+    heard_in_turn: bool,
+    quiet: f64,
+    turn_end_due: bool,
 }
 
 /// Words compare on their letters only: "Hello," and " hello" agree.
@@ -144,6 +158,9 @@ impl StreamingTranscriber {
             pending: Vec::new(),
             speaking: false,
             silence: 0.0,
+            heard_in_turn: false,
+            quiet: 0.0,
+            turn_end_due: false,
         });
         self
     }
@@ -159,13 +176,31 @@ impl StreamingTranscriber {
         let whole = vad.pending.len() / CHUNK_SAMPLES * CHUNK_SAMPLES;
         for chunk in vad.pending[..whole].chunks_exact(CHUNK_SAMPLES) {
             let p = vad.model.probability(&mut vad.state, chunk)?;
+            let chunk_seconds = CHUNK_SAMPLES as f64 / RATE;
             if p >= SPEECH_THRESHOLD {
                 vad.speaking = true;
                 vad.silence = 0.0;
-            } else if p < SILENCE_THRESHOLD && vad.speaking {
-                vad.silence += CHUNK_SAMPLES as f64 / RATE;
-                if vad.silence >= self.options.end_of_speech_silence {
-                    ended = true;
+                vad.heard_in_turn = true;
+                vad.quiet = 0.0;
+            } else if p < SILENCE_THRESHOLD {
+                if vad.speaking {
+                    vad.silence += chunk_seconds;
+                    if vad.silence >= self.options.end_of_speech_silence {
+                        ended = true;
+                    }
+                }
+                if vad.heard_in_turn {
+                    vad.quiet += chunk_seconds;
+                    if self
+                        .options
+                        .end_of_turn_silence
+                        .is_some_and(|patience| vad.quiet >= patience)
+                    {
+                        vad.heard_in_turn = false;
+                        vad.turn_end_due = true;
+                        // The utterance ends with the turn at the latest.
+                        ended |= vad.speaking;
+                    }
                 }
             }
         }
@@ -184,6 +219,16 @@ impl StreamingTranscriber {
         self.buffer.extend_from_slice(samples);
         self.received += samples.len();
         let (speaking, ended) = self.listen(samples)?;
+        if ended {
+            // Its Final now; the turn's end (if due too) on the next push.
+            return self.end_of_speech();
+        }
+        if let Some(vad) = self.vad.as_mut().filter(|v| v.turn_end_due) {
+            vad.turn_end_due = false;
+            return Ok(Some(StreamEvent::EndOfTurn {
+                audio_seconds: self.audio_seconds(),
+            }));
+        }
         if !speaking {
             // Before speech: keep a short pre-roll only, and do not transcribe silence.
             let keep = (PRE_ROLL_SECONDS * RATE) as usize;
@@ -191,9 +236,6 @@ impl StreamingTranscriber {
             self.buffer.drain(..drop);
             self.buffer_start += drop as f64 / RATE;
             return Ok(None);
-        }
-        if ended {
-            return self.end_of_speech();
         }
         self.since_update += samples.len();
         if (self.since_update as f64) < self.options.step_seconds * RATE {

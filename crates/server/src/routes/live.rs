@@ -35,6 +35,10 @@ const KIND_VIDEO_JPEG: u8 = 0x02;
 const HEADER_BYTES: usize = 9;
 /// Audio handed to the recogniser at a time (250 ms at 16 kHz).
 const PIECE_SAMPLES: usize = 4_000;
+/// Silence after speech that ends the candidate's turn unless `hello` sets another
+/// (`turn_patience`, 0.5–3 s): the longest allowed, so nobody thinking is cut off.
+const DEFAULT_TURN_PATIENCE: f64 = 3.0;
+const TURN_PATIENCE_RANGE: (f64, f64) = (0.5, 3.0);
 
 /// Opens the live stream of an existing session. 404 for an unknown session and 503 while
 /// the speech model is still being fetched, before the upgrade.
@@ -54,6 +58,7 @@ pub async fn video_stream(
     Ok(upgrade.on_upgrade(move |socket| async move {
         let mut live = Live {
             id,
+            turn_patience: DEFAULT_TURN_PATIENCE,
             answer: Vec::new(),
             answer_started: None,
             socket,
@@ -79,6 +84,9 @@ enum Control {
         version: Option<u32>,
         #[serde(default)]
         language: Option<String>,
+        /// Seconds of silence after speech that end the turn.
+        #[serde(default)]
+        turn_patience: Option<f64>,
     },
     AnswerStart,
     AnswerEnd,
@@ -87,6 +95,7 @@ enum Control {
 
 struct Live {
     id: mianshi_core::SessionId,
+    turn_patience: f64,
     /// Utterances finalised since the answer began (the VAD ends one at every pause), the
     /// answer that `answer_end` submits.
     answer: Vec<String>,
@@ -142,7 +151,11 @@ impl Live {
             }
         };
         match control {
-            Control::Hello { version, language } => {
+            Control::Hello {
+                version,
+                language,
+                turn_patience,
+            } => {
                 if let Some(v) = version.filter(|&v| v != PROTOCOL_VERSION) {
                     return self
                         .error(
@@ -157,12 +170,26 @@ impl Live {
                     self.language = Some(language);
                     self.stream = None;
                 }
+                if let Some(patience) = turn_patience {
+                    let (low, high) = TURN_PATIENCE_RANGE;
+                    if !(low..=high).contains(&patience) {
+                        return self
+                            .error(
+                                "bad_message",
+                                format!("turn_patience must be {low} to {high} seconds"),
+                            )
+                            .await;
+                    }
+                    self.turn_patience = patience;
+                    self.stream = None;
+                }
                 let language = self.language.clone();
                 self.send(json!({
                     "type": "hello",
                     "version": PROTOCOL_VERSION,
                     "capabilities": ["audio/pcm16", "audio/webm"],
                     "language": language,
+                    "turn_patience": self.turn_patience,
                 }))
                 .await?;
                 self.send_question().await
@@ -250,6 +277,7 @@ impl Live {
             Some(stream) => Ok(stream),
             slot @ None => Ok(slot.insert(self.state.asr.stream(StreamingOptions {
                 language: self.language.clone().filter(|l| l != "auto"),
+                end_of_turn_silence: Some(self.turn_patience),
                 ..StreamingOptions::default()
             })?)),
         }
@@ -293,6 +321,12 @@ impl Live {
             Err(err) => Err(err),
         };
         self.emit(result).await?;
+        self.finish_turn().await
+    }
+
+    /// Scores and commits the answer (every utterance since the last turn), then sends the
+    /// score and the next question.
+    async fn finish_turn(&mut self) -> Result<(), axum::Error> {
         let joiner = if self.language.as_deref() == Some("zh") {
             ""
         } else {
@@ -367,6 +401,7 @@ impl Live {
                 }))
                 .await
             }
+            Ok(Some(StreamEvent::EndOfTurn { .. })) => self.finish_turn().await,
             Err(err) => {
                 let (code, message) = (err.code(), err.to_string());
                 self.error(code, message).await
