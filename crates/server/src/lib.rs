@@ -216,6 +216,7 @@ impl Server {
             )),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            parked_answers: Arc::new(routes::live::ParkedAnswers::default()),
         };
         Ok(Self {
             listener,

@@ -21,4 +21,6 @@ pub struct AppState {
     pub embedder: Arc<crate::semantic::EmbedderSlot>,
     /// Model fetches in progress or failed.
     pub models: Arc<crate::models::ModelBoard>,
+    /// Spoken answers whose live connection dropped mid-answer, kept for the reconnect.
+    pub parked_answers: Arc<crate::routes::live::ParkedAnswers>,
 }

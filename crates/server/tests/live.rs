@@ -398,3 +398,91 @@ async fn the_turn_ends_by_itself_after_the_candidates_patience() {
     assert_eq!(session.body["turn_count"], 1, "{}", session.body);
     server.stop().await;
 }
+
+/// The client drops mid-answer (no close frame) and reconnects: the session continues at the
+/// same question and the answer keeps what was said before the drop.
+#[tokio::test]
+async fn a_dropped_connection_loses_nothing_of_the_answer() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    let server = TestServer::start_with_models(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+    )
+    .await;
+    let start = server
+        .json(
+            Method::POST,
+            "/api/interview/start",
+            Some(json!({"user_id": "reconnect", "metadata": {"language": "en"}})),
+        )
+        .await;
+    let id = start.body["session_id"].as_str().unwrap().to_owned();
+    let url = format!(
+        "{}/ws/video-stream/{id}",
+        server.base.replacen("http", "ws", 1)
+    );
+    let clip = |name: &str| {
+        let wav = std::fs::read(clips.join(format!("{name}.wav"))).unwrap();
+        mianshi_speech::decode(&wav, 60).unwrap().to_16k()
+    };
+    let hello = Message::Text(json!({"type": "hello", "version": 1}).to_string().into());
+
+    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    first.send(hello.clone()).await.unwrap();
+    assert_eq!(next_event(&mut first).await["type"], "hello");
+    let question = next_event(&mut first).await;
+    let mut audio = vec![0.0f32; 8_000];
+    audio.extend(clip("en_quick_brown_fox"));
+    for (i, chunk) in audio.chunks(1_600).enumerate() {
+        first
+            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
+            .await
+            .unwrap();
+    }
+    // Mid-answer, the connection dies: the socket is dropped without a close frame.
+    drop(first);
+
+    let (mut second, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    second.send(hello).await.unwrap();
+    assert_eq!(next_event(&mut second).await["type"], "hello");
+    let again = next_event(&mut second).await;
+    assert_eq!(
+        again["question"], question["question"],
+        "the same open question"
+    );
+    let mut audio = clip("en_hello_world");
+    audio.extend(std::iter::repeat_n(0.0, 8_000));
+    for (i, chunk) in audio.chunks(1_600).enumerate() {
+        second
+            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
+            .await
+            .unwrap();
+    }
+    second
+        .send(Message::Text(
+            json!({"type": "answer_end"}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    loop {
+        if next_event(&mut second).await["type"] == "score" {
+            break;
+        }
+    }
+    let results = server.get(&format!("/api/interview/results/{id}")).await;
+    let stored = results.body.to_string().to_lowercase();
+    assert!(
+        stored.contains("quick brown fox") && stored.contains("hello world"),
+        "{}",
+        results.body
+    );
+    let session = server.get(&format!("/api/interview/session/{id}")).await;
+    assert_eq!(session.body["turn_count"], 1);
+    server.stop().await;
+}

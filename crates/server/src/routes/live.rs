@@ -14,7 +14,7 @@ use std::time::Instant;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use mianshi_core::AnswerSource;
+use mianshi_core::{AnswerSource, SessionId};
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
 use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
 use serde::Deserialize;
@@ -26,6 +26,61 @@ use crate::extract::SessionPath;
 use crate::routes::interview::load_session;
 use crate::routes::loop_::{ask, submit_answer};
 use crate::state::AppState;
+
+/// What a candidate had said of an answer when their connection dropped, by session: the
+/// reconnecting stream picks it up, so a dropped connection loses no words. Bounded: past
+/// `MAX_PARKED` sessions the oldest parked answer is dropped (and logged).
+#[derive(Default)]
+pub struct ParkedAnswers {
+    parked: std::sync::Mutex<std::collections::VecDeque<(SessionId, Vec<String>)>>,
+    /// Sessions with a connection open (or still parking what it heard).
+    connected: std::sync::Mutex<std::collections::HashSet<SessionId>>,
+}
+
+const MAX_PARKED: usize = 10_000;
+
+impl ParkedAnswers {
+    /// Waits (up to 5 s) for an earlier connection of the session to finish parking, then
+    /// claims the session and returns its parked answer.
+    async fn connect(&self, id: SessionId) -> Vec<String> {
+        for _ in 0..100 {
+            let claimed = self
+                .connected
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id);
+            if claimed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.take(id)
+    }
+
+    fn disconnect(&self, id: SessionId) {
+        let mut connected = self.connected.lock().unwrap_or_else(|e| e.into_inner());
+        connected.remove(&id);
+    }
+
+    fn park(&self, id: SessionId, utterances: Vec<String>) {
+        let mut parked = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        parked.retain(|(other, _)| *other != id);
+        if parked.len() >= MAX_PARKED {
+            if let Some((lost, _)) = parked.pop_front() {
+                tracing::warn!(session_id = %lost, "parked answer dropped: too many parked");
+            }
+        }
+        parked.push_back((id, utterances));
+    }
+
+    fn take(&self, id: SessionId) -> Vec<String> {
+        let mut parked = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        match parked.iter().position(|(other, _)| *other == id) {
+            Some(at) => parked.remove(at).map(|(_, u)| u).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+}
 
 /// Protocol version spoken here; `hello` may name it.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -56,10 +111,11 @@ pub async fn video_stream(
         .and_then(Value::as_str)
         .map(str::to_owned);
     Ok(upgrade.on_upgrade(move |socket| async move {
+        let answer = state.parked_answers.connect(id).await;
         let mut live = Live {
             id,
             turn_patience: DEFAULT_TURN_PATIENCE,
-            answer: Vec::new(),
+            answer,
             answer_started: None,
             socket,
             state,
@@ -73,6 +129,8 @@ pub async fn video_stream(
         if let Err(err) = live.run().await {
             tracing::warn!(session_id = %id, %err, "live stream ended with an error");
         }
+        live.park().await;
+        live.state.parked_answers.disconnect(id);
     }))
 }
 
@@ -94,7 +152,7 @@ enum Control {
 }
 
 struct Live {
-    id: mianshi_core::SessionId,
+    id: SessionId,
     turn_patience: f64,
     /// Utterances finalised since the answer began (the VAD ends one at every pause), the
     /// answer that `answer_end` submits.
@@ -289,6 +347,27 @@ impl Live {
             Err(err) => Err(err),
         };
         self.emit(result).await
+    }
+
+    /// The connection is gone: what was said of the current answer — including audio not
+    /// yet transcribed — is kept for the next connection to this session.
+    async fn park(&mut self) {
+        let rest = std::mem::take(&mut self.pending);
+        if let Some(stream) = &self.stream {
+            if !rest.is_empty() {
+                if let Ok(Some(StreamEvent::Final { text, .. })) = stream.push(rest).await {
+                    self.answer.push(text);
+                }
+            }
+            if let Ok(Some(StreamEvent::Final { text, .. })) = stream.end_of_speech().await {
+                self.answer.push(text);
+            }
+        }
+        let utterances = std::mem::take(&mut self.answer);
+        if !utterances.is_empty() {
+            tracing::info!(session_id = %self.id, utterances = utterances.len(), "connection dropped mid-answer; answer kept for the reconnect");
+            self.state.parked_answers.park(self.id, utterances);
+        }
     }
 
     /// The open question (or the end of the interview) as an event.
