@@ -134,15 +134,30 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
         .unwrap();
     let mut partials = Vec::new();
     let mut finals = Vec::new();
+    let mut metrics = Vec::new();
     let score = loop {
         let event = next_event(&mut socket).await;
         match event["type"].as_str() {
             Some("transcript.partial") => partials.push(event),
             Some("transcript.final") => finals.push(event),
+            Some("metrics") => metrics.push(event),
             Some("score") => break event,
             _ => panic!("unexpected {event}"),
         }
     };
+    // About one metrics event per second of audio (~5.9 s were sent).
+    assert!(
+        (4..=7).contains(&metrics.len()),
+        "{} metrics events",
+        metrics.len()
+    );
+    let last = &metrics.last().unwrap()["metrics"];
+    assert_eq!(last["loudness"]["unit"], "dBFS");
+    assert!(last["loudness"]["value"].as_f64().unwrap() < 0.0, "{last}");
+    assert!(
+        last["speaking_time"]["value"].as_f64().unwrap() > 2.0,
+        "{last}"
+    );
     eprintln!("{} partials; finals {finals:?}", partials.len());
     assert!(!partials.is_empty(), "no partial transcripts");
     assert_eq!(finals.len(), 2, "{finals:?}");
@@ -259,7 +274,7 @@ async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
     let final_event = loop {
         let event = next_event(&mut socket).await;
         match event["type"].as_str() {
-            Some("transcript.partial") => {}
+            Some("transcript.partial" | "metrics") => {}
             Some("transcript.final") => break event,
             _ => panic!("unexpected {event}"),
         }

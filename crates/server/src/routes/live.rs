@@ -93,6 +93,9 @@ const PIECE_SAMPLES: usize = 4_000;
 /// Silence after speech that ends the candidate's turn unless `hello` sets another
 /// (`turn_patience`, 0.5–3 s): the longest allowed, so nobody thinking is cut off.
 const DEFAULT_TURN_PATIENCE: f64 = 3.0;
+/// Delivery metrics are measured over the last 20 s of audio, once a second of audio.
+const METRICS_WINDOW_SAMPLES: usize = 16_000 * 20;
+const METRICS_EVERY_SAMPLES: usize = 16_000;
 const TURN_PATIENCE_RANGE: (f64, f64) = (0.5, 3.0);
 
 /// Opens the live stream of an existing session. 404 for an unknown session and 503 while
@@ -125,6 +128,8 @@ pub async fn video_stream(
             pending: Vec::new(),
             video_frames_ignored: 0,
             webm: None,
+            recent: std::collections::VecDeque::with_capacity(METRICS_WINDOW_SAMPLES),
+            since_metrics: 0,
         };
         if let Err(err) = live.run().await {
             tracing::warn!(session_id = %id, %err, "live stream ended with an error");
@@ -168,6 +173,9 @@ struct Live {
     /// A browser MediaRecorder's WebM stream, when the client sends its chunks as they are
     /// (the seed's `ws.send(videoBlob)`): from its first chunk on, every binary frame is WebM.
     webm: Option<WebmAudioStream>,
+    /// The last `METRICS_WINDOW_SAMPLES` of audio, and audio since the last metrics event.
+    recent: std::collections::VecDeque<f32>,
+    since_metrics: usize,
 }
 
 impl Live {
@@ -341,7 +349,47 @@ impl Live {
         }
     }
 
+    /// Loudness, pitch and pauses over the recent window, about once a second of audio.
+    /// Measured on the CPU pool; skipped (not queued) when the pool is busy.
+    async fn measure(&mut self, piece: &[f32]) -> Result<(), axum::Error> {
+        if self.recent.len() + piece.len() > METRICS_WINDOW_SAMPLES {
+            let excess = self.recent.len() + piece.len() - METRICS_WINDOW_SAMPLES;
+            self.recent.drain(..excess.min(self.recent.len()));
+        }
+        self.recent.extend(piece);
+        self.since_metrics += piece.len();
+        if self.since_metrics < METRICS_EVERY_SAMPLES {
+            return Ok(());
+        }
+        self.since_metrics = 0;
+        let audio = mianshi_speech::Audio {
+            samples: self.recent.iter().copied().collect(),
+            sample_rate: 16_000,
+        };
+        let window_seconds = audio.duration_seconds();
+        match self
+            .state
+            .cpu
+            .run(move || mianshi_speech::analyze(&audio, None))
+            .await
+        {
+            Ok(metrics) => {
+                self.send(json!({
+                    "type": "metrics",
+                    "window_seconds": (window_seconds * 100.0).round() / 100.0,
+                    "metrics": metrics,
+                }))
+                .await
+            }
+            Err(err) => {
+                tracing::debug!(%err, "live metrics skipped");
+                Ok(())
+            }
+        }
+    }
+
     async fn recognise(&mut self, piece: Vec<f32>) -> Result<(), axum::Error> {
+        self.measure(&piece).await?;
         let result = match self.stream() {
             Ok(stream) => stream.push(piece).await,
             Err(err) => Err(err),
