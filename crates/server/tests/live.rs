@@ -40,8 +40,8 @@ async fn next_event(socket: &mut Socket) -> Value {
     }
 }
 
-#[tokio::test]
-async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
+/// A server with the real speech models, and the directory of the test clips.
+async fn speech_server() -> (TestServer, std::path::PathBuf) {
     let clips = tokio::task::spawn_blocking(|| {
         fetched("whisper-base");
         fetched("silero-vad");
@@ -54,19 +54,62 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
         Some(mianshi_models::user_model_dir()),
     )
     .await;
+    (server, clips)
+}
+
+/// A new English session's id.
+async fn new_session(server: &TestServer, user: &str) -> String {
     let start = server
         .json(
             Method::POST,
             "/api/interview/start",
-            Some(json!({"user_id": "live", "metadata": {"language": "en"}})),
+            Some(json!({"user_id": user, "metadata": {"language": "en"}})),
         )
         .await;
     assert_eq!(start.status, StatusCode::CREATED, "{}", start.body);
-    let id = start.body["session_id"].as_str().unwrap().to_owned();
+    start.body["session_id"].as_str().unwrap().to_owned()
+}
+
+fn stream_url(server: &TestServer, id: &str) -> String {
+    format!(
+        "{}/ws/video-stream/{id}",
+        server.base.replacen("http", "ws", 1)
+    )
+}
+
+async fn connect(server: &TestServer, id: &str) -> Socket {
+    tokio_tungstenite::connect_async(stream_url(server, id))
+        .await
+        .expect("upgrade")
+        .0
+}
+
+fn load_clip(clips: &std::path::Path, name: &str) -> Vec<f32> {
+    let wav = std::fs::read(clips.join(format!("{name}.wav"))).unwrap();
+    mianshi_speech::decode(&wav, 60).unwrap().to_16k()
+}
+
+/// Sends `samples` as 100 ms PCM16 frames, as the web app's AudioWorklet does.
+async fn send_audio(socket: &mut Socket, samples: &[f32]) {
+    for (i, chunk) in samples.chunks(1_600).enumerate() {
+        socket
+            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
+            .await
+            .unwrap();
+    }
+}
+
+fn json_message(value: Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+#[tokio::test]
+async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
+    let (server, clips) = speech_server().await;
+    let id = new_session(&server, "live").await;
 
     // An unknown session is refused before the upgrade.
-    let ws_base = server.base.replacen("http", "ws", 1);
-    let unknown = format!("{ws_base}/ws/video-stream/00000000-0000-4000-8000-000000000000");
+    let unknown = stream_url(&server, "00000000-0000-4000-8000-000000000000");
     match tokio_tungstenite::connect_async(unknown).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 404)
@@ -74,14 +117,9 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
         other => panic!("unknown session accepted: {:?}", other.map(|_| ())),
     }
 
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
-            .await
-            .expect("upgrade");
+    let mut socket = connect(&server, &id).await;
     socket
-        .send(Message::Text(
-            json!({"type": "hello", "version": 1}).to_string().into(),
-        ))
+        .send(json_message(json!({"type": "hello", "version": 1})))
         .await
         .unwrap();
     let hello = next_event(&mut socket).await;
@@ -108,28 +146,16 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
         .unwrap();
     assert_eq!(next_event(&mut socket).await["code"], "bad_message");
 
-    let clip = |name: &str| {
-        let wav = std::fs::read(clips.join(format!("{name}.wav"))).unwrap();
-        mianshi_speech::decode(&wav, 60).unwrap().to_16k()
-    };
     // One answer, two utterances: the pause between them is long enough for the VAD to close
     // the first, and the committed answer must still hold both.
     let mut audio = vec![0.0f32; 8_000];
-    audio.extend(clip("en_quick_brown_fox"));
+    audio.extend(load_clip(&clips, "en_quick_brown_fox"));
     audio.extend(std::iter::repeat_n(0.0, 24_000));
-    audio.extend(clip("en_hello_world"));
+    audio.extend(load_clip(&clips, "en_hello_world"));
     audio.extend(std::iter::repeat_n(0.0, 8_000));
-    // 100 ms frames, as an AudioWorklet sends them.
-    for (i, chunk) in audio.chunks(1_600).enumerate() {
-        socket
-            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
-            .await
-            .unwrap();
-    }
+    send_audio(&mut socket, &audio).await;
     socket
-        .send(Message::Text(
-            json!({"type": "answer_end"}).to_string().into(),
-        ))
+        .send(json_message(json!({"type": "answer_end"})))
         .await
         .unwrap();
     let mut partials = Vec::new();
@@ -198,7 +224,7 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
     );
 
     socket
-        .send(Message::Text(json!({"type": "ping"}).to_string().into()))
+        .send(json_message(json!({"type": "ping"})))
         .await
         .unwrap();
     assert_eq!(next_event(&mut socket).await["type"], "pong");
@@ -210,13 +236,7 @@ async fn a_streamed_answer_comes_back_as_partial_and_final_transcripts() {
 /// framing, no hello. The audio in them is transcribed all the same.
 #[tokio::test]
 async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
-    let clips = tokio::task::spawn_blocking(|| {
-        fetched("whisper-base");
-        fetched("silero-vad");
-        fetched("speech-test-clips")
-    })
-    .await
-    .unwrap();
+    let (server, clips) = speech_server().await;
     // A live WebM/Opus recording as Chrome makes it (unknown-size clusters), via ffmpeg.
     let dir = tempfile::tempdir().unwrap();
     let webm = dir.path().join("answer.webm");
@@ -245,24 +265,8 @@ async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
     assert!(status.success());
     let bytes = std::fs::read(&webm).unwrap();
 
-    let server = TestServer::start_with_models(
-        mianshi_store::test_support::TestDatabase::sqlite(),
-        Some(mianshi_models::user_model_dir()),
-    )
-    .await;
-    let start = server
-        .json(
-            Method::POST,
-            "/api/interview/start",
-            Some(json!({"user_id": "seed", "metadata": {"language": "en"}})),
-        )
-        .await;
-    let id = start.body["session_id"].as_str().unwrap().to_owned();
-    let ws_base = server.base.replacen("http", "ws", 1);
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
-            .await
-            .expect("upgrade");
+    let id = new_session(&server, "seed").await;
+    let mut socket = connect(&server, &id).await;
     // ondataavailable every 250 ms hands over a few kilobytes at a time.
     for chunk in bytes.chunks(2_000) {
         socket
@@ -295,21 +299,9 @@ async fn the_seeds_client_sending_media_recorder_chunks_gets_transcripts() {
 /// at recording pace, and gets the transcript, the score and the next question.
 #[tokio::test]
 async fn the_replay_client_runs_a_spoken_turn_in_chinese() {
-    let clips = tokio::task::spawn_blocking(|| {
-        fetched("whisper-base");
-        fetched("silero-vad");
-        fetched("speech-test-clips")
-    })
-    .await
-    .unwrap();
-    let server = TestServer::start_with_models(
-        mianshi_store::test_support::TestDatabase::sqlite(),
-        Some(mianshi_models::user_model_dir()),
-    )
-    .await;
-    let wav = std::fs::read(clips.join("zh_pangrama.wav")).unwrap();
+    let (server, clips) = speech_server().await;
     let mut samples = vec![0.0f32; 4_000];
-    samples.extend(mianshi_speech::decode(&wav, 60).unwrap().to_16k());
+    samples.extend(load_clip(&clips, "zh_pangrama"));
     samples.extend(std::iter::repeat_n(0.0, 4_000));
     let options = mianshi_server::replay::ReplayOptions {
         server: server.base.clone(),
@@ -343,37 +335,11 @@ async fn the_replay_client_runs_a_spoken_turn_in_chinese() {
 /// answer is scored all the same.
 #[tokio::test]
 async fn the_turn_ends_by_itself_after_the_candidates_patience() {
-    let clips = tokio::task::spawn_blocking(|| {
-        fetched("whisper-base");
-        fetched("silero-vad");
-        fetched("speech-test-clips")
-    })
-    .await
-    .unwrap();
-    let server = TestServer::start_with_models(
-        mianshi_store::test_support::TestDatabase::sqlite(),
-        Some(mianshi_models::user_model_dir()),
-    )
-    .await;
-    let start = server
-        .json(
-            Method::POST,
-            "/api/interview/start",
-            Some(json!({"user_id": "patience", "metadata": {"language": "en"}})),
-        )
-        .await;
-    let id = start.body["session_id"].as_str().unwrap().to_owned();
-    let ws_base = server.base.replacen("http", "ws", 1);
-    let (mut socket, _) =
-        tokio_tungstenite::connect_async(format!("{ws_base}/ws/video-stream/{id}"))
-            .await
-            .expect("upgrade");
+    let (server, clips) = speech_server().await;
+    let id = new_session(&server, "patience").await;
+    let mut socket = connect(&server, &id).await;
     let hello = |patience: f64| {
-        Message::Text(
-            json!({"type": "hello", "version": 1, "turn_patience": patience})
-                .to_string()
-                .into(),
-        )
+        json_message(json!({"type": "hello", "version": 1, "turn_patience": patience}))
     };
     socket.send(hello(10.0)).await.unwrap();
     assert_eq!(next_event(&mut socket).await["code"], "bad_message");
@@ -382,16 +348,10 @@ async fn the_turn_ends_by_itself_after_the_candidates_patience() {
     assert_eq!(greeting["turn_patience"], 1.5, "{greeting}");
     assert_eq!(next_event(&mut socket).await["type"], "question");
 
-    let wav = std::fs::read(clips.join("en_quick_brown_fox.wav")).unwrap();
     let mut audio = vec![0.0f32; 8_000];
-    audio.extend(mianshi_speech::decode(&wav, 60).unwrap().to_16k());
+    audio.extend(load_clip(&clips, "en_quick_brown_fox"));
     audio.extend(std::iter::repeat_n(0.0, 16_000 * 3));
-    for (i, chunk) in audio.chunks(1_600).enumerate() {
-        socket
-            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
-            .await
-            .unwrap();
-    }
+    send_audio(&mut socket, &audio).await;
     let mut kinds = Vec::new();
     loop {
         let event = next_event(&mut socket).await;
@@ -418,52 +378,22 @@ async fn the_turn_ends_by_itself_after_the_candidates_patience() {
 /// same question and the answer keeps what was said before the drop.
 #[tokio::test]
 async fn a_dropped_connection_loses_nothing_of_the_answer() {
-    let clips = tokio::task::spawn_blocking(|| {
-        fetched("whisper-base");
-        fetched("silero-vad");
-        fetched("speech-test-clips")
-    })
-    .await
-    .unwrap();
-    let server = TestServer::start_with_models(
-        mianshi_store::test_support::TestDatabase::sqlite(),
-        Some(mianshi_models::user_model_dir()),
-    )
-    .await;
-    let start = server
-        .json(
-            Method::POST,
-            "/api/interview/start",
-            Some(json!({"user_id": "reconnect", "metadata": {"language": "en"}})),
-        )
-        .await;
-    let id = start.body["session_id"].as_str().unwrap().to_owned();
-    let url = format!(
-        "{}/ws/video-stream/{id}",
-        server.base.replacen("http", "ws", 1)
-    );
-    let clip = |name: &str| {
-        let wav = std::fs::read(clips.join(format!("{name}.wav"))).unwrap();
-        mianshi_speech::decode(&wav, 60).unwrap().to_16k()
-    };
-    let hello = Message::Text(json!({"type": "hello", "version": 1}).to_string().into());
+    let (server, clips) = speech_server().await;
+    let id = new_session(&server, "reconnect").await;
+    let clip = |name: &str| load_clip(&clips, name);
+    let hello = json_message(json!({"type": "hello", "version": 1}));
 
-    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let mut first = connect(&server, &id).await;
     first.send(hello.clone()).await.unwrap();
     assert_eq!(next_event(&mut first).await["type"], "hello");
     let question = next_event(&mut first).await;
     let mut audio = vec![0.0f32; 8_000];
     audio.extend(clip("en_quick_brown_fox"));
-    for (i, chunk) in audio.chunks(1_600).enumerate() {
-        first
-            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
-            .await
-            .unwrap();
-    }
+    send_audio(&mut first, &audio).await;
     // Mid-answer, the connection dies: the socket is dropped without a close frame.
     drop(first);
 
-    let (mut second, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let mut second = connect(&server, &id).await;
     second.send(hello).await.unwrap();
     assert_eq!(next_event(&mut second).await["type"], "hello");
     let again = next_event(&mut second).await;
@@ -473,16 +403,9 @@ async fn a_dropped_connection_loses_nothing_of_the_answer() {
     );
     let mut audio = clip("en_hello_world");
     audio.extend(std::iter::repeat_n(0.0, 8_000));
-    for (i, chunk) in audio.chunks(1_600).enumerate() {
-        second
-            .send(Message::Binary(audio_frame(i as u64 * 100, chunk).into()))
-            .await
-            .unwrap();
-    }
+    send_audio(&mut second, &audio).await;
     second
-        .send(Message::Text(
-            json!({"type": "answer_end"}).to_string().into(),
-        ))
+        .send(json_message(json!({"type": "answer_end"})))
         .await
         .unwrap();
     loop {

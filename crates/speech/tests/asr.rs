@@ -2,28 +2,12 @@
 //! through the model manifest like every model): word and character error rates, language
 //! detection, long audio across 30 s windows, and no text for silence or noise.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use mianshi_speech::wer::{chinese_chars, edit_distance, english_words};
 use mianshi_speech::whisper::{TranscribeOptions, Transcript, Whisper};
 
-fn fetched(name: &str) -> PathBuf {
-    mianshi_models::fetch_into_user_cache(name).expect("model fetched from its sources")
-}
+mod common;
 
-fn whisper() -> &'static Whisper {
-    static MODEL: OnceLock<Whisper> = OnceLock::new();
-    MODEL.get_or_init(|| Whisper::load(&fetched("whisper-base"), "whisper-base").expect("loads"))
-}
-
-fn clip(name: &str) -> (Vec<f32>, String) {
-    let dir = fetched("speech-test-clips");
-    let bytes = std::fs::read(dir.join(format!("{name}.wav"))).expect("clip");
-    let audio = mianshi_speech::decode(&bytes, 600).expect("decodes");
-    let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).expect("transcript");
-    (audio.to_16k(), text.trim().to_owned())
-}
+use common::{clip, fetched, vad, whisper};
 
 fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
     whisper()
@@ -273,15 +257,9 @@ fn word_timestamps_land_on_the_spoken_words() {
 
 #[test]
 fn with_a_vad_long_audio_is_cut_at_pauses() {
-    let vad = std::sync::Arc::new(
-        mianshi_speech::vad::SileroVad::load(
-            &fetched("silero-vad").join("silero_vad_op18_ifless.onnx"),
-        )
-        .expect("VAD loads"),
-    );
     let model = Whisper::load(&fetched("whisper-base"), "whisper-base")
         .expect("loads")
-        .with_vad(vad);
+        .with_vad(vad());
     // ~38 s: the English clips with 1.5 s pauses, 15 s of silence, the clips again in another
     // order (identical text back to back makes Whisper skip repeats, VAD or not).
     let mut samples = Vec::new();

@@ -2,33 +2,14 @@
 //! committed text only grows, partials arrive while the audio is still coming in, and the
 //! final utterance is as accurate as a whole-file transcription.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions, StreamingTranscriber};
 use mianshi_speech::wer::{chinese_chars, edit_distance, english_words};
-use mianshi_speech::whisper::Whisper;
 
-fn fetched(name: &str) -> std::path::PathBuf {
-    mianshi_models::fetch_into_user_cache(name).expect("model fetched from its sources")
-}
+mod common;
 
-fn whisper() -> Arc<Whisper> {
-    static MODEL: OnceLock<Arc<Whisper>> = OnceLock::new();
-    MODEL
-        .get_or_init(|| {
-            Arc::new(Whisper::load(&fetched("whisper-base"), "whisper-base").expect("loads"))
-        })
-        .clone()
-}
-
-fn clip(name: &str) -> (Vec<f32>, String) {
-    let dir = fetched("speech-test-clips");
-    let bytes = std::fs::read(dir.join(format!("{name}.wav"))).expect("clip");
-    let audio = mianshi_speech::decode(&bytes, 600).expect("decodes");
-    let text = std::fs::read_to_string(dir.join(format!("{name}.txt"))).expect("transcript");
-    (audio.to_16k(), text.trim().to_owned())
-}
+use common::{clip, vad, whisper};
 
 struct Run {
     partials: Vec<(String, String, f64)>,
@@ -238,12 +219,6 @@ fn each_end_of_speech_closes_one_utterance() {
 
 #[test]
 fn with_a_vad_utterances_end_on_silence_by_themselves() {
-    let vad = Arc::new(
-        mianshi_speech::vad::SileroVad::load(
-            &fetched("silero-vad").join("silero_vad_op18_ifless.onnx"),
-        )
-        .expect("VAD loads"),
-    );
     let (fox, _) = clip("en_quick_brown_fox");
     let (hello, _) = clip("en_hello_world");
     let mut samples = vec![0.0f32; 16_000 * 2];
@@ -258,7 +233,7 @@ fn with_a_vad_utterances_end_on_silence_by_themselves() {
             ..StreamingOptions::default()
         },
     )
-    .with_vad(vad);
+    .with_vad(vad());
     let mut finals = Vec::new();
     for chunk in samples.chunks(4_000) {
         if let Some(StreamEvent::Final {
