@@ -93,10 +93,13 @@ const PIECE_SAMPLES: usize = 4_000;
 /// Silence after speech that ends the candidate's turn unless `hello` sets another
 /// (`turn_patience`, 0.5–3 s): the longest allowed, so nobody thinking is cut off.
 const DEFAULT_TURN_PATIENCE: f64 = 3.0;
+const TURN_PATIENCE_RANGE: (f64, f64) = (0.5, 3.0);
 /// Delivery metrics are measured over the last 20 s of audio, once a second of audio.
 const METRICS_WINDOW_SAMPLES: usize = 16_000 * 20;
 const METRICS_EVERY_SAMPLES: usize = 16_000;
-const TURN_PATIENCE_RANGE: (f64, f64) = (0.5, 3.0);
+/// Largest frame accepted: a camera JPEG or a few seconds of MediaRecorder output fit well
+/// under it; anything bigger is not a live stream and must not be buffered.
+const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 /// Opens the live stream of an existing session. 404 for an unknown session and 503 while
 /// the speech model is still being fetched, before the upgrade.
@@ -113,6 +116,9 @@ pub async fn video_stream(
         .get("language")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let upgrade = upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES);
     Ok(upgrade.on_upgrade(move |socket| async move {
         let answer = state.parked_answers.connect(id).await;
         let mut live = Live {
