@@ -57,6 +57,10 @@ pub struct ConfigLayer {
     /// Whisper model size for speech recognition [default: base; seed alias: WHISPER_MODEL]
     #[arg(long, env = "MIANSHI_WHISPER_MODEL")]
     pub whisper_model: Option<String>,
+    /// Seconds without any frame from a live-stream client before the server closes the
+    /// stream; it pings the client at a quarter of that [default: 120]
+    #[arg(long, env = "MIANSHI_LIVE_IDLE_SECONDS")]
+    pub live_idle_seconds: Option<u64>,
 }
 
 impl ConfigLayer {
@@ -77,6 +81,7 @@ impl ConfigLayer {
             model_dir: self.model_dir.or(lower.model_dir),
             whisper_model: self.whisper_model.or(lower.whisper_model),
             fetch_models: self.fetch_models.or(lower.fetch_models),
+            live_idle_seconds: self.live_idle_seconds.or(lower.live_idle_seconds),
         }
     }
 
@@ -133,6 +138,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub resume_max_bytes: usize,
     pub parse_workers: usize,
+    pub live_idle_seconds: u64,
     pub model_dir: PathBuf,
     pub whisper_model: String,
     pub fetch_models: bool,
@@ -154,6 +160,7 @@ impl fmt::Debug for Config {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("resume_max_bytes", &self.resume_max_bytes)
             .field("parse_workers", &self.parse_workers)
+            .field("live_idle_seconds", &self.live_idle_seconds)
             .field("model_dir", &self.model_dir)
             .field("whisper_model", &self.whisper_model)
             .field("fetch_models", &self.fetch_models)
@@ -185,6 +192,7 @@ impl Config {
             body_limit_bytes: merged.body_limit_bytes.unwrap_or(1024 * 1024),
             resume_max_bytes: merged.resume_max_bytes.unwrap_or(10 * 1024 * 1024),
             parse_workers: merged.parse_workers.unwrap_or(2),
+            live_idle_seconds: merged.live_idle_seconds.unwrap_or(120),
             model_dir: merged.model_dir.unwrap_or_else(default_model_dir),
             whisper_model: merged.whisper_model.unwrap_or_else(|| "base".to_owned()),
             fetch_models: merged.fetch_models.unwrap_or(true),
@@ -235,6 +243,9 @@ impl Config {
         }
         if self.parse_workers == 0 {
             return Err(invalid("parse_workers", "must be at least 1".into()));
+        }
+        if self.live_idle_seconds == 0 {
+            return Err(invalid("live_idle_seconds", "must be at least 1".into()));
         }
         Ok(())
     }

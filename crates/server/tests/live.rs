@@ -424,3 +424,55 @@ async fn a_dropped_connection_loses_nothing_of_the_answer() {
     assert_eq!(session.body["turn_count"], 1);
     server.stop().await;
 }
+
+/// A client that sends nothing (and answers no ping) is told so and disconnected after the
+/// configured idle time; one that keeps talking is not.
+#[tokio::test]
+async fn a_silent_client_is_closed_after_the_idle_time() {
+    fetched("whisper-base");
+    let server = TestServer::start_configured(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+        mianshi_server::ConfigLayer {
+            live_idle_seconds: Some(1),
+            ..Default::default()
+        },
+    )
+    .await;
+    let id = new_session(&server, "idle").await;
+    // A raw client: the handshake, then silence — it never reads, so pings go unanswered (a
+    // WebSocket library would answer them on its next read).
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut raw = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let handshake = format!(
+        "GET /ws/video-stream/{id} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    raw.write_all(handshake.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let mut received = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        raw.read_to_end(&mut received),
+    )
+    .await
+    .expect("the server closed the connection")
+    .unwrap();
+    let received = String::from_utf8_lossy(&received);
+    assert!(received.starts_with("HTTP/1.1 101"), "{received}");
+    assert!(received.contains("\"code\":\"idle_timeout\""), "{received}");
+
+    // Pings every 250 ms keep an attentive client connected well past the idle time.
+    let mut socket = connect(&server, &id).await;
+    for _ in 0..8 {
+        socket
+            .send(json_message(json!({"type": "ping"})))
+            .await
+            .unwrap();
+        assert_eq!(next_event(&mut socket).await["type"], "pong");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    server.stop().await;
+}

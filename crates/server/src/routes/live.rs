@@ -201,8 +201,31 @@ impl Live {
             .await
     }
 
+    /// Reads frames until the client closes, goes away, or stays silent for the configured
+    /// idle time (pinged at a quarter of it, so a live client's pongs keep it open).
     async fn run(&mut self) -> Result<(), axum::Error> {
-        while let Some(message) = self.socket.recv().await {
+        let idle = std::time::Duration::from_secs(self.state.config.live_idle_seconds);
+        let heartbeat = idle / 4;
+        let mut last_heard = Instant::now();
+        loop {
+            let message = match tokio::time::timeout(heartbeat, self.socket.recv()).await {
+                Ok(Some(message)) => message,
+                Ok(None) => break,
+                Err(_) if last_heard.elapsed() >= idle => {
+                    self.error(
+                        "idle_timeout",
+                        format!("nothing received for {} s", idle.as_secs()),
+                    )
+                    .await?;
+                    let _ = self.socket.send(Message::Close(None)).await;
+                    break;
+                }
+                Err(_) => {
+                    self.socket.send(Message::Ping(Vec::new().into())).await?;
+                    continue;
+                }
+            };
+            last_heard = Instant::now();
             match message? {
                 Message::Binary(bytes) => self.frame(&bytes).await?,
                 Message::Text(text) => self.control(text.as_str()).await?,

@@ -36,18 +36,30 @@ impl TestServer {
         db: TestDatabase,
         model_dir: Option<std::path::PathBuf>,
     ) -> Self {
+        Self::start_configured(db, model_dir, ConfigLayer::default()).await
+    }
+
+    /// `settings` override the test defaults.
+    pub async fn start_configured(
+        db: TestDatabase,
+        model_dir: Option<std::path::PathBuf>,
+        settings: ConfigLayer,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::resolve([ConfigLayer {
-            port: Some(0),
-            database_url: Some(db.url.clone()),
-            data_dir: Some(dir.path().to_owned()),
-            log_files: Some(false),
-            body_limit_bytes: Some(BODY_LIMIT),
-            resume_max_bytes: Some(RESUME_LIMIT),
-            fetch_models: Some(false),
-            model_dir: Some(model_dir.unwrap_or_else(|| dir.path().join("models"))),
-            ..Default::default()
-        }])
+        let config = Config::resolve([
+            settings,
+            ConfigLayer {
+                port: Some(0),
+                database_url: Some(db.url.clone()),
+                data_dir: Some(dir.path().to_owned()),
+                log_files: Some(false),
+                body_limit_bytes: Some(BODY_LIMIT),
+                resume_max_bytes: Some(RESUME_LIMIT),
+                fetch_models: Some(false),
+                model_dir: Some(model_dir.unwrap_or_else(|| dir.path().join("models"))),
+                ..Default::default()
+            },
+        ])
         .unwrap();
         let server = Server::bind(config).await.unwrap();
         let base = format!("http://{}", server.local_addr());
