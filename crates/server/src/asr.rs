@@ -130,6 +130,7 @@ impl AsrEngine {
             loaded: engine.loaded.clone(),
             model_name: engine.model_name.clone(),
             model_dir: engine.model_dir.clone(),
+            vad: Mutex::new(None),
         };
         let spawned = std::thread::Builder::new()
             .name("asr".into())
@@ -220,12 +221,19 @@ struct Worker {
     loaded: Arc<Mutex<Loaded>>,
     model_name: String,
     model_dir: PathBuf,
+    /// The VAD once loaded; every stream shares it (its per-stream state is separate).
+    vad: Mutex<Option<Arc<mianshi_speech::vad::SileroVad>>>,
 }
 
 impl Worker {
-    /// Silero VAD, when its files are in the cache: long recordings are then cut at pauses
-    /// and silent stretches skipped. Without it Whisper still runs, on fixed 30 s windows.
+    /// Silero VAD, when its files are in the cache (loaded once, then shared): long
+    /// recordings are then cut at pauses and silent stretches skipped. Without it Whisper
+    /// still runs, on fixed 30 s windows.
     fn vad(&self) -> Option<Arc<mianshi_speech::vad::SileroVad>> {
+        let mut slot = self.vad.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(vad) = &*slot {
+            return Some(vad.clone());
+        }
         let spec = manifest().get(VAD_MODEL).ok()?;
         let cache = ModelCache::new(&self.model_dir);
         if cache.state(spec) != CacheState::Ready {
@@ -234,7 +242,7 @@ impl Worker {
         }
         let path = cache.model_dir(spec).join("silero_vad_op18_ifless.onnx");
         match mianshi_speech::vad::SileroVad::load(&path) {
-            Ok(vad) => Some(Arc::new(vad)),
+            Ok(vad) => Some(slot.insert(Arc::new(vad)).clone()),
             Err(err) => {
                 tracing::warn!(%err, "voice activity detector failed to load");
                 None
