@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::vad::{SileroVad, VadState, CHUNK_SAMPLES};
+use crate::vad::{SileroVad, VadParams, VadState, CHUNK_SAMPLES};
 use crate::whisper::timing::Word;
-use crate::whisper::{TranscribeOptions, Whisper, WhisperError, SIMPLIFIED_CHINESE_PROMPT};
+use crate::whisper::{round2, TranscribeOptions, Whisper, WhisperError, SIMPLIFIED_CHINESE_PROMPT};
 
 const RATE: f64 = 16_000.0;
 /// Characters of committed text given to Whisper as context (whisper_streaming uses 200).
@@ -96,14 +96,13 @@ pub struct StreamingTranscriber {
     vad: Option<Vad>,
 }
 
-/// Silero's speech thresholds: speech from 0.5 up, silence below 0.35 (its `neg_threshold`).
-const SPEECH_THRESHOLD: f32 = 0.5;
-const SILENCE_THRESHOLD: f32 = 0.35;
 /// Audio kept before the first speech chunk, so the first word's onset is not cut.
 const PRE_ROLL_SECONDS: f64 = 0.5;
 
 struct Vad {
     model: Arc<SileroVad>,
+    /// Silero's speech and silence thresholds, as its segmenter uses them.
+    params: VadParams,
     state: VadState,
     /// Samples not yet making up a whole 32 ms chunk.
     pending: Vec<f32>,
@@ -154,6 +153,7 @@ impl StreamingTranscriber {
         let state = model.new_state();
         self.vad = Some(Vad {
             model,
+            params: VadParams::default(),
             state,
             pending: Vec::new(),
             speaking: false,
@@ -177,12 +177,13 @@ impl StreamingTranscriber {
         for chunk in vad.pending[..whole].chunks_exact(CHUNK_SAMPLES) {
             let p = vad.model.probability(&mut vad.state, chunk)?;
             let chunk_seconds = CHUNK_SAMPLES as f64 / RATE;
-            if p >= SPEECH_THRESHOLD {
+            let p = f64::from(p);
+            if p >= vad.params.threshold {
                 vad.speaking = true;
                 vad.silence = 0.0;
                 vad.heard_in_turn = true;
                 vad.quiet = 0.0;
-            } else if p < SILENCE_THRESHOLD {
+            } else if p < vad.params.silence_threshold() {
                 if vad.speaking {
                     vad.silence += chunk_seconds;
                     if vad.silence >= self.options.end_of_speech_silence {
@@ -294,8 +295,8 @@ impl StreamingTranscriber {
             .filter(|w| w.end <= self.buffer_start)
             .map(|w| w.word.as_str())
             .collect();
-        let mut prompt: String = outside.chars().rev().take(PROMPT_CHARS).collect();
-        prompt = prompt.chars().rev().collect();
+        let skip = outside.chars().count().saturating_sub(PROMPT_CHARS);
+        let mut prompt: String = outside.chars().skip(skip).collect();
         if self.language.as_deref() == Some("zh") {
             prompt = format!("{SIMPLIFIED_CHINESE_PROMPT}{prompt}");
         }
@@ -419,10 +420,6 @@ impl StreamingTranscriber {
 
 fn keep_half(buffer_end: f64, options: &StreamingOptions) -> f64 {
     buffer_end - options.max_buffer_seconds / 2.0
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]

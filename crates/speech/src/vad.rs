@@ -455,6 +455,15 @@ pub struct VadParams {
     pub use_max_poss_sil_at_max_speech: bool,
 }
 
+impl VadParams {
+    /// The probability below which speech turns to silence (`neg_threshold` as silero
+    /// resolves it).
+    pub fn silence_threshold(&self) -> f64 {
+        self.neg_threshold
+            .unwrap_or_else(|| (self.threshold - 0.15).max(0.01))
+    }
+}
+
 impl Default for VadParams {
     fn default() -> Self {
         VadParams {
@@ -490,9 +499,7 @@ pub fn speech_segments_with_length(
     let window = CHUNK_SAMPLES as i64;
     let audio_len = audio_length_samples as i64;
     let threshold = params.threshold;
-    let neg_threshold = params
-        .neg_threshold
-        .unwrap_or_else(|| (threshold - 0.15).max(0.01));
+    let neg_threshold = params.silence_threshold();
     let min_speech_samples = sr * f64::from(params.min_speech_duration_ms) / 1000.0;
     let speech_pad_samples = sr * f64::from(params.speech_pad_ms) / 1000.0;
     let max_speech_samples =

@@ -793,7 +793,8 @@ fn join_segments(segments: &[Segment], language: &str) -> String {
         .join(joiner)
 }
 
-fn round2(x: f64) -> f64 {
+/// Seconds to the centisecond, as times are reported.
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::model::WhisperWeights;
 use super::tokenizer::Tokenizer;
-use super::WhisperError;
+use super::{round2, WhisperError};
 
 /// Seconds per encoder frame (whisper's `TOKENS_PER_SECOND` = 50).
 const FRAME_SECONDS: f64 = 0.02;
@@ -435,10 +435,6 @@ fn merge_punctuations(words: &mut Vec<Word>) {
         merged.push(c);
     }
     *words = merged;
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 #[cfg(test)]
