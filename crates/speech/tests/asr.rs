@@ -2,15 +2,15 @@
 //! through the model manifest like every model): word and character error rates, language
 //! detection, long audio across 30 s windows, and no text for silence or noise.
 
-use mianshi_speech::wer::{chinese_chars, edit_distance, english_words};
+use mianshi_speech::wer::{self, chinese_chars, edit_distance, english_words};
 use mianshi_speech::whisper::{TranscribeOptions, Transcript, Whisper};
 
 mod common;
 
 use common::{clip, fetched, vad, whisper};
 
-fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
-    whisper()
+fn transcribe(model: &Whisper, samples: &[f32], language: &str, beam: usize) -> Transcript {
+    model
         .transcribe(
             samples,
             &TranscribeOptions {
@@ -22,29 +22,38 @@ fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
         .expect("transcribes")
 }
 
+/// Whisper base, greedy or with a beam.
+fn run(samples: &[f32], language: &str, beam: usize) -> Transcript {
+    transcribe(&whisper(), samples, language, beam)
+}
+
+/// `model`'s word error rate on the English clips, with the language given and detected.
+fn english_wer(model: &Whisper) -> f64 {
+    let (mut errors, mut words) = (0, 0);
+    for name in ENGLISH {
+        let (samples, reference) = clip(name);
+        for language in ["en", "auto"] {
+            let transcript = transcribe(model, &samples, language, 1);
+            assert_eq!(transcript.language, "en", "{name}: {transcript:?}");
+            let (e, n) = wer::errors(&reference, &transcript.text, "en");
+            eprintln!(
+                "{} {name} [{language}]: {:?} (errors {e}/{n})",
+                model.name(),
+                transcript.text
+            );
+            errors += e;
+            words += n;
+        }
+    }
+    errors as f64 / words as f64
+}
+
 const ENGLISH: [&str; 3] = ["en_counting", "en_hello_world", "en_quick_brown_fox"];
 const CHINESE: [&str; 3] = ["zh_jishu", "zh_nihao_shijie", "zh_pangrama"];
 
 #[test]
 fn english_word_error_rate_with_base_is_at_most_six_percent() {
-    let (mut errors, mut words) = (0, 0);
-    for name in ENGLISH {
-        let (samples, reference) = clip(name);
-        for language in ["en", "auto"] {
-            let transcript = run(&samples, language, 1);
-            assert_eq!(transcript.language, "en", "{name}: {transcript:?}");
-            let (r, h) = (english_words(&reference), english_words(&transcript.text));
-            let e = edit_distance(&r, &h);
-            eprintln!(
-                "{name} [{language}]: {:?} (errors {e}/{})",
-                transcript.text,
-                r.len()
-            );
-            errors += e;
-            words += r.len();
-        }
-    }
-    let wer = errors as f64 / words as f64;
+    let wer = english_wer(&whisper());
     eprintln!("English WER (whisper base, greedy): {:.1} %", wer * 100.0);
     assert!(wer <= 0.06, "WER {wer}");
 }
@@ -53,28 +62,7 @@ fn english_word_error_rate_with_base_is_at_most_six_percent() {
 fn english_word_error_rate_with_tiny_en_is_at_most_ten_percent() {
     let tiny = Whisper::load(&fetched("whisper-tiny.en"), "whisper-tiny.en").expect("loads");
     assert!(!tiny.multilingual());
-    let (mut errors, mut words) = (0, 0);
-    for name in ENGLISH {
-        let (samples, reference) = clip(name);
-        for language in ["en", "auto"] {
-            let options = TranscribeOptions {
-                language: Some(language.to_owned()),
-                ..TranscribeOptions::default()
-            };
-            let transcript = tiny.transcribe(&samples, &options).expect("transcribes");
-            assert_eq!(transcript.language, "en");
-            let (r, h) = (english_words(&reference), english_words(&transcript.text));
-            let e = edit_distance(&r, &h);
-            eprintln!(
-                "{name} [{language}] tiny.en: {:?} ({e}/{})",
-                transcript.text,
-                r.len()
-            );
-            errors += e;
-            words += r.len();
-        }
-    }
-    let wer = errors as f64 / words as f64;
+    let wer = english_wer(&tiny);
     eprintln!(
         "English WER (whisper tiny.en, greedy): {:.1} %",
         wer * 100.0
