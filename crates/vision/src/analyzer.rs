@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+use crate::detect::Detection;
 use crate::expression::{Expression, ExpressionModel};
 use crate::face::{self, FaceDetector, FaceMesh, GazeAngles, HeadPose, IrisModel};
 use crate::geometry::{bounds, Point3, Roi};
@@ -349,24 +350,23 @@ impl Tracker {
             let detections = vision.face_detector.detect(frame)?;
             timings.face_detector += ms(start);
             self.faces_in_view = detections.len();
-            let Some(largest) = detections
-                .iter()
-                .max_by(|a, b| a.area().total_cmp(&b.area()))
-            else {
-                self.face_roi = None;
-                return Ok(None);
-            };
-            let roi = face::roi_from_detection(largest);
-            let start = std::time::Instant::now();
-            let m = vision.face_mesh.run(frame, &roi)?;
-            timings.face_mesh += ms(start);
-            if m.presence < face::MIN_PRESENCE {
-                self.face_roi = None;
-                return Ok(None);
+            // The largest face that FaceMesh confirms: a detector false positive (a poster, a
+            // pattern) must not hide the candidate behind it.
+            let mut by_size: Vec<&Detection> = detections.iter().collect();
+            by_size.sort_by(|a, b| b.area().total_cmp(&a.area()));
+            for detection in by_size {
+                let roi = face::roi_from_detection(detection);
+                let start = std::time::Instant::now();
+                let m = vision.face_mesh.run(frame, &roi)?;
+                timings.face_mesh += ms(start);
+                if m.presence >= face::MIN_PRESENCE {
+                    mesh = Some(m);
+                    break;
+                }
             }
-            mesh = Some(m);
         }
         let Some(mesh) = mesh else {
+            self.face_roi = None;
             return Ok(None);
         };
         let points = &mesh.points;

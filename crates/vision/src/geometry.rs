@@ -112,27 +112,48 @@ impl Roi {
             let i = ((y * fw + x) * 3) as usize;
             [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
         };
+        // Shrinking more than 2× with point samples aliases (a 1080p frame into 128×128 is
+        // 15×): average a k×k grid of bilinear samples over each output pixel's footprint.
+        let ratio = (self.width / w as f32).max(self.height / h as f32);
+        let k = (ratio.floor() as usize).clamp(1, 4);
+        let norm = 1.0 / (k * k) as f32;
+        let sample = |x: f32, y: f32| -> [f32; 3] {
+            // Pixel centres sit at integer + 0.5.
+            let (x, y) = (x - 0.5, y - 0.5);
+            let (x0, y0) = (x.floor(), y.floor());
+            let (fx, fy) = (x - x0, y - y0);
+            let (x0, y0) = (x0 as i64, y0 as i64);
+            let p00 = pixel(x0, y0);
+            let p01 = pixel(x0 + 1, y0);
+            let p10 = pixel(x0, y0 + 1);
+            let p11 = pixel(x0 + 1, y0 + 1);
+            let mut v = [0.0f32; 3];
+            for ch in 0..3 {
+                let top = p00[ch] * (1.0 - fx) + p01[ch] * fx;
+                let bottom = p10[ch] * (1.0 - fx) + p11[ch] * fx;
+                v[ch] = top * (1.0 - fy) + bottom * fy;
+            }
+            v
+        };
         for row in 0..h {
-            let v = (row as f32 + 0.5) / h as f32;
             for col in 0..w {
-                let mut u = (col as f32 + 0.5) / w as f32;
-                if flip {
-                    u = 1.0 - u;
+                let mut acc = [0.0f32; 3];
+                for sy in 0..k {
+                    let v = (row as f32 + (sy as f32 + 0.5) / k as f32) / h as f32;
+                    for sx in 0..k {
+                        let mut u = (col as f32 + (sx as f32 + 0.5) / k as f32) / w as f32;
+                        if flip {
+                            u = 1.0 - u;
+                        }
+                        let (x, y) = self.project(u, v);
+                        let p = sample(x, y);
+                        for ch in 0..3 {
+                            acc[ch] += p[ch];
+                        }
+                    }
                 }
-                let (x, y) = self.project(u, v);
-                // Pixel centres sit at integer + 0.5.
-                let (x, y) = (x - 0.5, y - 0.5);
-                let (x0, y0) = (x.floor(), y.floor());
-                let (fx, fy) = (x - x0, y - y0);
-                let (x0, y0) = (x0 as i64, y0 as i64);
-                let p00 = pixel(x0, y0);
-                let p01 = pixel(x0 + 1, y0);
-                let p10 = pixel(x0, y0 + 1);
-                let p11 = pixel(x0 + 1, y0 + 1);
-                for ch in 0..3 {
-                    let top = p00[ch] * (1.0 - fx) + p01[ch] * fx;
-                    let bottom = p10[ch] * (1.0 - fx) + p11[ch] * fx;
-                    out.push((top * (1.0 - fy) + bottom * fy) * scale + offset);
+                for value in acc {
+                    out.push(value * norm * scale + offset);
                 }
             }
         }

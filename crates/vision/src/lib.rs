@@ -10,6 +10,7 @@ pub mod detect;
 pub mod expression;
 pub mod face;
 pub mod geometry;
+pub mod overlay;
 pub mod pose;
 pub mod tflite;
 
