@@ -46,6 +46,29 @@ enum Command {
     /// Send a recorded answer through a server's live stream (WebSocket) and print the events:
     /// transcripts, score, next question. Also a client for remote servers.
     Stream(StreamArgs),
+    /// Analyse a photo or a video (MP4, WebM, MOV, …): face, gaze, head pose, body pose and
+    /// expression over time, with per-second and whole-file aggregates.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// A photo (JPEG, PNG) or a video file.
+    file: PathBuf,
+    /// Frames per second sampled from a video.
+    #[arg(long, default_value_t = 5.0)]
+    fps: f64,
+    /// Print the timeline and aggregates as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Draw what was detected into this file: .png/.jpg, or a video (.mp4) for a video.
+    #[arg(long)]
+    overlay: Option<PathBuf>,
+    /// Screening mode: no facial-expression analysis.
+    #[arg(long)]
+    screening: bool,
+    #[command(flatten)]
+    dir: ModelDirArg,
 }
 
 #[derive(clap::Args)]
@@ -227,6 +250,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Practice(args) => practice(args),
         Command::Models(command) => models(command),
         Command::Transcribe(args) => transcribe(args),
+        Command::Analyze(args) => analyze(args),
         Command::Stream(args) => stream(args),
         Command::Bench(BenchTarget::Asr {
             peer_python,
@@ -541,6 +565,43 @@ fn transcribe(args: TranscribeArgs) -> anyhow::Result<()> {
         TranscriptFormat::Json => println!("{}", serde_json::to_string_pretty(&transcript)?),
         TranscriptFormat::Srt => print!("{}", format_srt(&transcript.segments)),
         TranscriptFormat::Vtt => print!("{}", format_vtt(&transcript.segments)),
+    }
+    Ok(())
+}
+
+/// Fetches the camera models if needed and loads them.
+fn load_vision(dir: &ModelDirArg) -> anyhow::Result<mianshi_vision::Vision> {
+    let cache = model_cache(dir)?;
+    for name in ["mediapipe-face", "mediapipe-pose", "fer-mini-xception"] {
+        cache.fetch(
+            mianshi_models::manifest().get(name)?,
+            &Bar(std::sync::Mutex::new(None)),
+        )?;
+    }
+    Ok(mianshi_vision::Vision::load(
+        &mianshi_vision::VisionPaths::in_cache(cache.root()),
+    )?)
+}
+
+fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
+    let vision = load_vision(&args.dir)?;
+    let options = mianshi_vision::FileOptions {
+        fps: args.fps,
+        analyze: mianshi_vision::AnalyzeOptions {
+            expressions: !args.screening,
+            ..Default::default()
+        },
+        overlay: args.overlay.clone(),
+    };
+    let analysis = mianshi_vision::analyze_file(&vision, &args.file, &options)
+        .with_context(|| format!("cannot analyse {}", args.file.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&analysis)?);
+    } else {
+        print!("{}", analysis.to_text());
+    }
+    if let Some(out) = &args.overlay {
+        eprintln!("overlay written to {}", out.display());
     }
     Ok(())
 }

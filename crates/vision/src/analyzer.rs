@@ -200,7 +200,7 @@ pub struct Vision {
 }
 
 /// Time spent in each model for one frame, in milliseconds.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timings {
     pub face_detector: f64,
     pub face_mesh: f64,
@@ -386,7 +386,7 @@ impl Tracker {
                 .run(frame, points[LEFT_EYE_INNER], points[LEFT_EYE_OUTER], true)?;
         timings.iris += ms(start);
         let head = face::head_pose(points);
-        let gaze_angles = face::gaze(points, &right_eye, &left_eye, &head);
+        let gaze_angles = face::gaze(&right_eye, &left_eye, &head);
         let expression = match (&vision.expression, options.expressions) {
             (Some(model), true) => {
                 let start = std::time::Instant::now();

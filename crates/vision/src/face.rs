@@ -312,29 +312,25 @@ pub struct GazeAngles {
 }
 
 /// Eye-in-head rotation of one eye from the iris centre's offset inside the eye opening.
-/// The eyeball radius is taken as 0.8 × half the eye's corner-to-corner width (≈12 mm of
-/// ≈30 mm in adults), so an offset `d` (in half-widths) is a rotation of asin(d / 0.8).
-fn eye_rotation(
-    iris: Point3,
-    corner_a: Point3,
-    corner_b: Point3,
-    top: Point3,
-    bottom: Point3,
-) -> GazeAngles {
-    let (left, right) = if corner_a.x <= corner_b.x {
-        (corner_a, corner_b)
-    } else {
-        (corner_b, corner_a)
-    };
+/// The opening comes from the iris model's own 16 eyelid points (contour 0–8 lower lid from
+/// corner to corner, 9–15 upper lid; sharper than FaceMesh's at webcam resolution): its centre
+/// is their mean, its width the corner distance. The eyeball radius is taken as 0.8 × half
+/// that width (≈12 mm of ≈30 mm in adults), so an offset `d` (in half-widths) is a rotation of
+/// asin(d / 0.8).
+fn eye_rotation(eye: &EyeResult) -> GazeAngles {
+    let lids = &eye.contour[..16.min(eye.contour.len())];
+    let (a, b) = (lids[0], lids[8]);
+    let (left, right) = if a.x <= b.x { (a, b) } else { (b, a) };
     let axis = [right.x - left.x, right.y - left.y];
     let width = axis[0].hypot(axis[1]).max(1e-6);
     let unit = [axis[0] / width, axis[1] / width];
     let normal = [-unit[1], unit[0]]; // points down the face
-                                      // The opening's centre: mean of the corners and the lid midpoints.
+    let n = lids.len() as f32;
     let center = [
-        (left.x + right.x + top.x + bottom.x) / 4.0,
-        (left.y + right.y + top.y + bottom.y) / 4.0,
+        lids.iter().map(|p| p.x).sum::<f32>() / n,
+        lids.iter().map(|p| p.y).sum::<f32>() / n,
     ];
+    let iris = eye.iris_center();
     let d = [iris.x - center[0], iris.y - center[1]];
     let half = width / 2.0;
     let horizontal = (d[0] * unit[0] + d[1] * unit[1]) / half;
@@ -347,27 +343,8 @@ fn eye_rotation(
 }
 
 /// Gaze = head pose + the mean eye-in-head rotation of both eyes.
-pub fn gaze(
-    points: &[Point3],
-    right_eye: &EyeResult,
-    left_eye: &EyeResult,
-    head: &HeadPose,
-) -> GazeAngles {
-    use landmark::*;
-    let r = eye_rotation(
-        right_eye.iris_center(),
-        points[RIGHT_EYE_OUTER],
-        points[RIGHT_EYE_INNER],
-        points[RIGHT_EYE_TOP],
-        points[RIGHT_EYE_BOTTOM],
-    );
-    let l = eye_rotation(
-        left_eye.iris_center(),
-        points[LEFT_EYE_INNER],
-        points[LEFT_EYE_OUTER],
-        points[LEFT_EYE_TOP],
-        points[LEFT_EYE_BOTTOM],
-    );
+pub fn gaze(right_eye: &EyeResult, left_eye: &EyeResult, head: &HeadPose) -> GazeAngles {
+    let (r, l) = (eye_rotation(right_eye), eye_rotation(left_eye));
     GazeAngles {
         yaw: head.yaw + (r.yaw + l.yaw) / 2.0,
         pitch: head.pitch + (r.pitch + l.pitch) / 2.0,

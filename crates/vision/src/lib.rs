@@ -3,22 +3,28 @@
 //!
 //! `tflite` runs the MediaPipe and FER model files as shipped; `face`, `pose` and
 //! `expression` own each model's pre- and post-processing; `analyzer` turns one frame into
-//! [`FrameFeatures`].
+//! [`FrameFeatures`]; `aggregate` summarises windows of frames; `video` and `file` take
+//! whole photos and videos (ffmpeg decodes), `overlay` draws what was found.
 
+pub mod aggregate;
 pub mod analyzer;
 pub mod detect;
 pub mod expression;
 pub mod face;
+pub mod file;
 pub mod geometry;
 pub mod overlay;
 pub mod pose;
 pub mod tflite;
+pub mod video;
 
+pub use aggregate::Aggregate;
 pub use analyzer::{
     AnalyzeOptions, FaceFeatures, FrameFeatures, Gaze, GazeCalibration, PoseFeatures, Quality,
     Timings, Tracker, Vision, VisionPaths,
 };
 pub use expression::{Expression, LABELS};
+pub use file::{analyze_file, FileAnalysis, FileOptions};
 
 /// Why vision analysis failed.
 #[derive(Debug, thiserror::Error)]
@@ -34,4 +40,6 @@ pub enum VisionError {
     FrameTooSmall { width: u32, height: u32 },
     #[error("cannot decode the image: {0}")]
     Image(String),
+    #[error("video: {0}")]
+    Video(String),
 }

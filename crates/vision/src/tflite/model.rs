@@ -693,18 +693,17 @@ impl Densify<'_> {
         if level == indices.len() {
             let rank = self.dense_shape.len();
             let mut orig = vec![0usize; rank];
-            for i in 0..rank {
-                let dim = self.traversal[i] as usize;
-                *orig.get_mut(dim).ok_or_else(bad_sparsity)? = indices[i];
+            // The first `rank` levels are the dense dimensions in traversal order, the rest
+            // positions inside blocks.
+            for (&dim, &index) in self.traversal.iter().zip(indices.iter()).take(rank) {
+                *orig.get_mut(dim as usize).ok_or_else(bad_sparsity)? = index;
             }
-            for i in rank..indices.len() {
-                let block = (self.traversal[i] as usize)
-                    .checked_sub(rank)
-                    .ok_or_else(bad_sparsity)?;
+            for (&level, &index) in self.traversal.iter().zip(indices.iter()).skip(rank) {
+                let block = (level as usize).checked_sub(rank).ok_or_else(bad_sparsity)?;
                 let dim = *self.block_map.get(block).ok_or_else(bad_sparsity)? as usize;
                 let size = *self.block_size.get(block).ok_or_else(bad_sparsity)?;
                 let slot = orig.get_mut(dim).ok_or_else(bad_sparsity)?;
-                *slot = *slot * size + indices[i];
+                *slot = *slot * size + index;
             }
             let mut flat = 0usize;
             for (d, &i) in orig.iter().enumerate() {
