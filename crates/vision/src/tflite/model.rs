@@ -451,6 +451,23 @@ impl Runner {
 
     /// Runs the model on one input (NHWC, f32) and returns the wanted outputs in order.
     pub fn run(&self, input: &[f32]) -> Result<Vec<Vec<f32>>> {
+        self.run_inner(input, None)
+    }
+
+    /// Like [`Runner::run`], adding each operator kind's time (seconds) to `profile`.
+    pub fn run_profiled(
+        &self,
+        input: &[f32],
+        profile: &mut HashMap<String, f64>,
+    ) -> Result<Vec<Vec<f32>>> {
+        self.run_inner(input, Some(profile))
+    }
+
+    fn run_inner(
+        &self,
+        input: &[f32],
+        mut profile: Option<&mut HashMap<String, f64>>,
+    ) -> Result<Vec<Vec<f32>>> {
         let model = &self.model;
         let input_index = model.inputs[0];
         let expected: usize = model.tensors[input_index].shape.iter().product();
@@ -464,7 +481,17 @@ impl Runner {
         values.insert(input_index, input.to_vec());
         for (step, &n) in self.plan.iter().enumerate() {
             let node = &model.nodes[n];
+            let start = profile.is_some().then(std::time::Instant::now);
             let out = model.execute(node, &values)?;
+            if let (Some(p), Some(start)) = (profile.as_deref_mut(), start) {
+                let kind = format!("{:?}", node.kind);
+                let kind = kind
+                    .split(['(', ' ', '{'])
+                    .next()
+                    .unwrap_or("?")
+                    .to_string();
+                *p.entry(kind).or_default() += start.elapsed().as_secs_f64();
+            }
             values.insert(node.outputs[0], out);
             for t in node.inputs.iter().flatten() {
                 if self.last_use.get(t) == Some(&step) {
@@ -699,7 +726,9 @@ impl Densify<'_> {
                 *orig.get_mut(dim as usize).ok_or_else(bad_sparsity)? = index;
             }
             for (&level, &index) in self.traversal.iter().zip(indices.iter()).skip(rank) {
-                let block = (level as usize).checked_sub(rank).ok_or_else(bad_sparsity)?;
+                let block = (level as usize)
+                    .checked_sub(rank)
+                    .ok_or_else(bad_sparsity)?;
                 let dim = *self.block_map.get(block).ok_or_else(bad_sparsity)? as usize;
                 let size = *self.block_size.get(block).ok_or_else(bad_sparsity)?;
                 let slot = orig.get_mut(dim).ok_or_else(bad_sparsity)?;
