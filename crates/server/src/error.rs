@@ -63,6 +63,10 @@ pub enum ApiError {
     NoOpenQuestion,
     #[error("the interview is not running: {0}")]
     InterviewNotRunning(String),
+    #[error("{0}")]
+    Vision(#[from] mianshi_vision::VisionError),
+    #[error("facial expressions are not analysed in screening mode")]
+    ScreeningMode,
     #[error("internal error; see the server log")]
     Internal(String),
 }
@@ -89,6 +93,8 @@ impl ApiError {
             | ApiError::DocumentsNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Resume(err) => resume_status(err),
             ApiError::Speech(err) => crate::routes::speech::speech_status(err),
+            ApiError::Vision(err) => crate::routes::vision::vision_status(err),
+            ApiError::ScreeningMode => StatusCode::FORBIDDEN,
             ApiError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
             ApiError::Busy | ApiError::ModelLoading(_) | ApiError::ModelUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -129,6 +135,8 @@ impl ApiError {
             ApiError::Unavailable(_) => "not_ready",
             ApiError::Resume(err) => err.code(),
             ApiError::Speech(err) => err.code(),
+            ApiError::Vision(err) => crate::routes::vision::vision_code(err),
+            ApiError::ScreeningMode => "screening_mode",
             ApiError::MalformedMultipart(_) => "malformed_multipart",
             ApiError::DocumentsNotFound(_) => "documents_not_found",
             ApiError::Busy => "busy",

@@ -5,6 +5,7 @@
 pub mod asr;
 pub mod bench;
 pub mod bench_asr;
+pub mod camera;
 pub mod config;
 pub mod cpu;
 pub mod error;
@@ -66,7 +67,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{documents, health, interview, loop_, speech};
+    use routes::{documents, health, interview, loop_, speech, vision};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
@@ -81,6 +82,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::models_status))
         .routes(routes!(speech::analyze_speech_quality))
         .routes(routes!(speech::transcribe))
+        .routes(routes!(vision::analyze_video))
+        .routes(routes!(vision::detect_emotions))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .split_for_parts()
@@ -207,6 +210,7 @@ impl Server {
         }
         let state = AppState {
             asr,
+            vision: Arc::new(camera::VisionSlot::new(config.model_dir.clone())),
             embedder: embedder.clone(),
             models: board,
             store: store.clone() as Arc<dyn Store>,

@@ -19,6 +19,8 @@ pub struct AppState {
     pub asr: Arc<crate::asr::AsrEngine>,
     /// The sentence-embedding model for answer relevance, loaded on first use.
     pub embedder: Arc<crate::semantic::EmbedderSlot>,
+    /// The camera models, loaded on first use.
+    pub vision: Arc<crate::camera::VisionSlot>,
     /// Model fetches in progress or failed.
     pub models: Arc<crate::models::ModelBoard>,
     /// Spoken answers whose live connection dropped mid-answer, kept for the reconnect.

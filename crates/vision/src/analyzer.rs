@@ -250,6 +250,40 @@ impl Vision {
     pub fn has_expression(&self) -> bool {
         self.expression.is_some()
     }
+
+    /// Every face FaceMesh confirms in a photo, largest first, with its expression (for
+    /// `detect-emotions`; the per-frame analysis follows one face).
+    pub fn expressions_of_all_faces(
+        &self,
+        frame: &RgbImage,
+    ) -> Result<Vec<(NormBox, Expression)>, VisionError> {
+        let Some(model) = &self.expression else {
+            return Ok(Vec::new());
+        };
+        let (w, h) = (frame.width() as f32, frame.height() as f32);
+        let mut detections = self.face_detector.detect(frame)?;
+        detections.sort_by(|a, b| b.area().total_cmp(&a.area()));
+        let mut out = Vec::new();
+        for d in &detections {
+            let mesh = self.face_mesh.run(frame, &face::roi_from_detection(d))?;
+            if mesh.presence < face::MIN_PRESENCE {
+                continue;
+            }
+            let roll = face::head_pose(&mesh.points).roll.to_radians();
+            let expression = model.run(frame, &mesh.points, roll)?;
+            let (x0, y0, x1, y1) = bounds(&mesh.points);
+            out.push((
+                NormBox {
+                    x: x0 / w,
+                    y: y0 / h,
+                    w: (x1 - x0) / w,
+                    h: (y1 - y0) / h,
+                },
+                expression,
+            ));
+        }
+        Ok(out)
+    }
 }
 
 /// One stream's tracking state.

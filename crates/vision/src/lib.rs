@@ -19,6 +19,9 @@ pub mod pose;
 pub mod tflite;
 pub mod video;
 
+/// The image crate, for callers that hand us frames.
+pub use image;
+
 pub use aggregate::Aggregate;
 pub use analyzer::{
     AnalyzeOptions, FaceFeatures, FrameFeatures, Gaze, GazeCalibration, PoseFeatures, Quality,

@@ -6,3 +6,4 @@ pub mod interview;
 pub mod live;
 pub mod loop_;
 pub mod speech;
+pub mod vision;
