@@ -10,6 +10,7 @@ pub mod config;
 pub mod cpu;
 pub mod error;
 pub mod extract;
+pub mod live_video;
 pub mod logging;
 pub mod metrics;
 pub mod models;

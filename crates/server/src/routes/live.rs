@@ -2,7 +2,8 @@
 //! docs/protocol.md): the spoken interview loop. The server sends the open question; the
 //! candidate's audio comes back as live transcripts; at `answer_end` the final transcript is
 //! scored and committed as the turn (as a typed answer would be) and the next question, or
-//! the end of the interview, is sent. Video, metrics and nudges join in later slices.
+//! the end of the interview, is sent. Camera frames are analysed beside it (`live_video`);
+//! nudges join in a later slice.
 //!
 //! One task per connection reads frames in order. Audio goes to the speech engine's thread as
 //! a stream (its state lives there, beside the shared weights) in 250 ms pieces, and the task
@@ -23,6 +24,7 @@ use serde_json::{json, Value};
 use crate::asr::AsrStream;
 use crate::error::ApiError;
 use crate::extract::SessionPath;
+use crate::live_video::{LiveVideo, FPS_RANGE};
 use crate::routes::interview::load_session;
 use crate::routes::loop_::{ask, submit_answer};
 use crate::state::AppState;
@@ -110,6 +112,8 @@ pub async fn video_stream(
 ) -> Result<Response, ApiError> {
     let session = load_session(&state, id).await?;
     state.asr.ready()?;
+    // Screening sessions never infer facial expressions (DESIGN §2).
+    let screening = session.metadata.get("mode").and_then(Value::as_str) == Some("screening");
     // The session's interview language is the stream's default; `hello` may change it.
     let language = session
         .metadata
@@ -132,7 +136,7 @@ pub async fn video_stream(
             language,
             stream: None,
             pending: Vec::new(),
-            video_frames_ignored: 0,
+            video: LiveVideo::new(screening),
             webm: None,
             recent: std::collections::VecDeque::with_capacity(METRICS_WINDOW_SAMPLES),
             since_metrics: 0,
@@ -156,7 +160,16 @@ enum Control {
         /// Seconds of silence after speech that end the turn.
         #[serde(default)]
         turn_patience: Option<f64>,
+        /// Camera frames analysed per second (1–15).
+        #[serde(default)]
+        video_fps: Option<f64>,
+        /// `screening`: no facial-expression inference for the rest of the connection.
+        #[serde(default)]
+        mode: Option<String>,
     },
+    /// The candidate looks at the camera from now until `calibration_end`.
+    CalibrationStart,
+    CalibrationEnd,
     AnswerStart,
     AnswerEnd,
     Ping,
@@ -175,7 +188,8 @@ struct Live {
     language: Option<String>,
     stream: Option<AsrStream>,
     pending: Vec<f32>,
-    video_frames_ignored: u64,
+    /// Camera frames: sampled, analysed on the CPU pool one at a time, latest wins.
+    video: LiveVideo,
     /// A browser MediaRecorder's WebM stream, when the client sends its chunks as they are
     /// (the seed's `ws.send(videoBlob)`): from its first chunk on, every binary frame is WebM.
     webm: Option<WebmAudioStream>,
@@ -208,7 +222,16 @@ impl Live {
         let heartbeat = idle / 4;
         let mut last_heard = Instant::now();
         loop {
-            let message = match tokio::time::timeout(heartbeat, self.socket.recv()).await {
+            let received = tokio::select! {
+                received = tokio::time::timeout(heartbeat, self.socket.recv()) => received,
+                Some(outcome) = self.video.rx.recv() => {
+                    for event in self.video.finished(&self.state, outcome) {
+                        self.send(event).await?;
+                    }
+                    continue;
+                }
+            };
+            let message = match received {
                 Ok(Some(message)) => message,
                 Ok(None) => break,
                 Err(_) if last_heard.elapsed() >= idle => {
@@ -250,6 +273,8 @@ impl Live {
                 version,
                 language,
                 turn_patience,
+                video_fps,
+                mode,
             } => {
                 if let Some(v) = version.filter(|&v| v != PROTOCOL_VERSION) {
                     return self
@@ -278,13 +303,36 @@ impl Live {
                     self.turn_patience = patience;
                     self.stream = None;
                 }
+                if let Some(fps) = video_fps {
+                    let (low, high) = FPS_RANGE;
+                    if !(low..=high).contains(&fps) {
+                        return self
+                            .error("bad_message", format!("video_fps must be {low} to {high}"))
+                            .await;
+                    }
+                    self.video.fps = fps;
+                }
+                match mode.as_deref() {
+                    None | Some("practice") => {}
+                    Some("screening") => self.video.screening = true,
+                    Some(other) => {
+                        return self
+                            .error(
+                                "bad_message",
+                                format!("mode must be practice or screening, not {other:?}"),
+                            )
+                            .await
+                    }
+                }
                 let language = self.language.clone();
                 self.send(json!({
                     "type": "hello",
                     "version": PROTOCOL_VERSION,
-                    "capabilities": ["audio/pcm16", "audio/webm"],
+                    "capabilities": ["audio/pcm16", "audio/webm", "video/jpeg"],
                     "language": language,
                     "turn_patience": self.turn_patience,
+                    "video_fps": self.video.fps,
+                    "mode": if self.video.screening { "screening" } else { "practice" },
                 }))
                 .await?;
                 self.send_question().await
@@ -295,6 +343,14 @@ impl Live {
             }
             Control::AnswerEnd => self.answer_end().await,
             Control::Ping => self.send(json!({"type": "pong"})).await,
+            Control::CalibrationStart => {
+                self.video.calibration_start();
+                Ok(())
+            }
+            Control::CalibrationEnd => {
+                let event = self.video.calibration_end();
+                self.send(event).await
+            }
         }
     }
 
@@ -326,15 +382,11 @@ impl Live {
                 self.recognise_pending().await
             }
             KIND_VIDEO_JPEG => {
-                // Video analysis is not wired into the stream yet; say so once.
-                self.video_frames_ignored += 1;
-                if self.video_frames_ignored == 1 {
-                    self.error(
-                        "video_not_analysed",
-                        "video frames are accepted but not analysed by this server yet".into(),
-                    )
-                    .await?;
-                }
+                let millis =
+                    u64::from_le_bytes(bytes[1..HEADER_BYTES].try_into().unwrap_or([0; 8]));
+                let t = millis as f64 / 1000.0;
+                self.video
+                    .offer(&self.state, t, axum::body::Bytes::copy_from_slice(payload));
                 Ok(())
             }
             kind => {
