@@ -43,6 +43,8 @@ pub struct LiveVideo {
     pub not_sampled: u64,
     last_metrics: Option<f64>,
     calibration: Option<Vec<GazeAngles>>,
+    /// Handed to each job, so the tracker is never locked from the connection's task.
+    gaze_cone: GazeCalibration,
     /// Set when the camera models cannot be used; frames are then counted and ignored.
     unavailable: bool,
     tx: mpsc::Sender<Outcome>,
@@ -66,6 +68,7 @@ impl LiveVideo {
             not_sampled: 0,
             last_metrics: None,
             calibration: None,
+            gaze_cone: GazeCalibration::default(),
             unavailable: false,
             tx,
             rx,
@@ -102,6 +105,7 @@ impl LiveVideo {
         let slot = state.vision.clone();
         let cpu = state.cpu.clone();
         let tx = self.tx.clone();
+        let gaze_cone = self.gaze_cone;
         let options = AnalyzeOptions {
             expressions: !self.screening,
             ..AnalyzeOptions::default()
@@ -115,6 +119,7 @@ impl LiveVideo {
                 let mut tracker = tracker
                     .lock()
                     .map_err(|_| ApiError::Internal("tracker poisoned".into()))?;
+                tracker.calibration = gaze_cone;
                 Ok(tracker.analyze(&vision, &frame, t, &options)?)
             };
             let outcome = match cpu.run(job).await.and_then(|r| r) {
@@ -226,9 +231,7 @@ impl LiveVideo {
         let samples = self.calibration.take().unwrap_or_default();
         match GazeCalibration::from_samples(&samples) {
             Some(calibration) if samples.len() >= MIN_CALIBRATION_SAMPLES => {
-                if let Ok(mut tracker) = self.tracker.lock() {
-                    tracker.calibration = calibration;
-                }
+                self.gaze_cone = calibration;
                 json!({
                     "type": "calibrated",
                     "samples": samples.len(),
