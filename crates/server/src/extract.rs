@@ -128,6 +128,20 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionPath {
     }
 }
 
+/// A multipart read error as the API reports it: over the upload limit is 413, anything
+/// else a malformed form.
+pub fn multipart_error(
+    limit: usize,
+) -> impl Fn(axum::extract::multipart::MultipartError) -> ApiError + Copy {
+    move |e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            ApiError::MalformedMultipart(e.body_text())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,65 @@
 //! non-maximum suppression (`tensors_to_detections_calculator.cc`,
 //! `non_max_suppression_calculator.cc` with `WEIGHTED` overlap).
 
-use crate::geometry::Roi;
+use std::path::Path;
+use std::sync::Arc;
+
+use image::RgbImage;
+
+use crate::geometry::{Border, Roi};
+use crate::tflite::{Model, Runner, TfliteError};
+
+/// A BlazeFace-style detector: sees the letterboxed frame at `size`×`size` in [-1, 1], scores
+/// anchors, keeps those above 0.5 and merges overlaps (IoU > 0.3) with weighted NMS.
+pub struct SsdDetector {
+    runner: Runner,
+    anchors: Vec<(f32, f32)>,
+    size: usize,
+}
+
+const MIN_SCORE: f32 = 0.5;
+const NMS_IOU: f32 = 0.3;
+
+impl SsdDetector {
+    /// `outputs`: the regressor and score tensors' names; `strides`: the SSD layers'.
+    pub fn load(
+        path: &Path,
+        outputs: [&str; 2],
+        size: usize,
+        strides: &[usize],
+    ) -> Result<Self, TfliteError> {
+        let model = Arc::new(Model::load(path)?);
+        Ok(Self {
+            runner: model.runner(&outputs)?,
+            anchors: ssd_anchors(size, strides),
+            size,
+        })
+    }
+
+    /// Every detection in the frame, best first, in frame pixels.
+    pub fn detect(&self, frame: &RgbImage) -> Result<Vec<Detection>, TfliteError> {
+        let roi = Roi::letterbox(frame);
+        let input = roi.crop(
+            frame,
+            self.size,
+            self.size,
+            2.0 / 255.0,
+            -1.0,
+            false,
+            Border::Zero,
+        );
+        let out = self.runner.run(&input)?;
+        let found = decode(
+            &out[0],
+            &out[1],
+            &self.anchors,
+            self.size as f32,
+            MIN_SCORE,
+            &roi,
+        );
+        Ok(weighted_nms(found, NMS_IOU))
+    }
+}
 
 /// Anchor centres for square inputs with fixed-size anchors; layers with the same stride share
 /// one grid and contribute two anchors each (`interpolated_scale_aspect_ratio = 1`).

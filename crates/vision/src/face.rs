@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use crate::detect::{self, Detection};
+use crate::detect::{Detection, SsdDetector};
 use crate::geometry::{bounds, Border, Point3, Roi};
 use crate::tflite::{Model, Runner, TfliteError};
 
@@ -41,49 +41,29 @@ pub mod landmark {
 const DETECTOR_SIZE: usize = 128;
 const MESH_SIZE: usize = 192;
 const IRIS_SIZE: usize = 64;
-const MIN_DETECTION_SCORE: f32 = 0.5;
-const NMS_IOU: f32 = 0.3;
 /// Below this FaceMesh presence the tracked region has lost the face.
 pub const MIN_PRESENCE: f32 = 0.5;
 
 pub struct FaceDetector {
-    runner: Runner,
-    anchors: Vec<(f32, f32)>,
+    ssd: SsdDetector,
 }
 
 impl FaceDetector {
     pub fn load(path: &Path) -> Result<Self, TfliteError> {
-        let model = Arc::new(Model::load(path)?);
-        let runner = model.runner(&["regressors", "classificators"])?;
         Ok(Self {
-            runner,
-            anchors: detect::ssd_anchors(DETECTOR_SIZE, &[8, 16, 16, 16]),
+            ssd: SsdDetector::load(
+                path,
+                ["regressors", "classificators"],
+                DETECTOR_SIZE,
+                &[8, 16, 16, 16],
+            )?,
         })
     }
 
     /// All faces in the frame, best first. Keypoints: right eye, left eye, nose tip, mouth,
     /// right ear tragion, left ear tragion.
     pub fn detect(&self, frame: &RgbImage) -> Result<Vec<Detection>, TfliteError> {
-        let roi = Roi::letterbox(frame);
-        let input = roi.crop(
-            frame,
-            DETECTOR_SIZE,
-            DETECTOR_SIZE,
-            2.0 / 255.0,
-            -1.0,
-            false,
-            Border::Zero,
-        );
-        let out = self.runner.run(&input)?;
-        let found = detect::decode(
-            &out[0],
-            &out[1],
-            &self.anchors,
-            DETECTOR_SIZE as f32,
-            MIN_DETECTION_SCORE,
-            &roi,
-        );
-        Ok(detect::weighted_nms(found, NMS_IOU))
+        self.ssd.detect(frame)
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use crate::detect;
+use crate::detect::SsdDetector;
 use crate::geometry::{Border, Roi};
 use crate::tflite::{Model, Runner, TfliteError};
 
@@ -65,41 +65,24 @@ pub struct Keypoint {
 }
 
 pub struct PoseDetector {
-    runner: Runner,
-    anchors: Vec<(f32, f32)>,
+    ssd: SsdDetector,
 }
 
 impl PoseDetector {
     pub fn load(path: &Path) -> Result<Self, TfliteError> {
-        let model = Arc::new(Model::load(path)?);
         Ok(Self {
-            runner: model.runner(&["Identity", "Identity_1"])?,
-            anchors: detect::ssd_anchors(DETECTOR_SIZE, &[8, 16, 32, 32, 32]),
+            ssd: SsdDetector::load(
+                path,
+                ["Identity", "Identity_1"],
+                DETECTOR_SIZE,
+                &[8, 16, 32, 32, 32],
+            )?,
         })
     }
 
     /// The landmark region of the most confident person, if any.
     pub fn detect(&self, frame: &RgbImage) -> Result<Option<Roi>, TfliteError> {
-        let roi = Roi::letterbox(frame);
-        let input = roi.crop(
-            frame,
-            DETECTOR_SIZE,
-            DETECTOR_SIZE,
-            2.0 / 255.0,
-            -1.0,
-            false,
-            Border::Zero,
-        );
-        let out = self.runner.run(&input)?;
-        let found = detect::decode(
-            &out[0],
-            &out[1],
-            &self.anchors,
-            DETECTOR_SIZE as f32,
-            0.5,
-            &roi,
-        );
-        let best = detect::weighted_nms(found, 0.3).into_iter().next();
+        let best = self.ssd.detect(frame)?.into_iter().next();
         Ok(best.map(|d| roi_from_points(d.keypoints[0], d.keypoints[1])))
     }
 }

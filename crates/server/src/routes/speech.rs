@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiMultipart;
+use crate::extract::{multipart_error, ApiMultipart};
 use crate::state::AppState;
 
 /// Recordings longer than this are refused (10 minutes).
@@ -61,13 +61,7 @@ async fn read_audio_form(
     mut form: axum::extract::Multipart,
     limit: usize,
 ) -> Result<AudioForm, ApiError> {
-    let multipart_error = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::MalformedMultipart(e.body_text())
-        }
-    };
+    let multipart_error = multipart_error(limit);
     let mut audio = None;
     let mut fields = HashMap::new();
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {

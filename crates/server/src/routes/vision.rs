@@ -16,7 +16,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiMultipart;
+use crate::extract::{multipart_error, ApiMultipart};
 use crate::state::AppState;
 
 /// Frames analysed per upload at most (10 minutes at 5 fps), so one request cannot hold a
@@ -100,13 +100,7 @@ async fn read_media_form(
     mut form: axum::extract::Multipart,
     limit: usize,
 ) -> Result<MediaForm, ApiError> {
-    let multipart_error = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge { limit }
-        } else {
-            ApiError::MalformedMultipart(e.body_text())
-        }
-    };
+    let multipart_error = multipart_error(limit);
     let mut media = MediaForm {
         video: None,
         frames: Vec::new(),
