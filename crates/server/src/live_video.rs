@@ -185,9 +185,9 @@ impl LiveVideo {
         vec![self.metrics_event()]
     }
 
-    fn metrics_event(&self) -> Value {
-        let frames: Vec<FrameFeatures> = self.window.iter().cloned().collect();
-        let window = aggregate::aggregate(&frames);
+    fn metrics_event(&mut self) -> Value {
+        // Aggregated in place: the window is up to 20 s of frames, once a second.
+        let window = aggregate::aggregate(self.window.make_contiguous());
         let latest = self.window.back().map(|f| {
             json!({
                 "face": f.face.as_ref().map(|x| json!({

@@ -114,13 +114,7 @@ pub fn analyze_file(
     ] {
         *t /= n;
     }
-    Ok(FileAnalysis {
-        fps: options.fps,
-        seconds: aggregate::windows(&timeline, 1.0),
-        overall: aggregate::aggregate(&timeline),
-        timeline,
-        timings,
-    })
+    Ok(FileAnalysis::from_timeline(options.fps, timeline, timings))
 }
 
 fn save_image(image: &image::RgbImage, path: &Path) -> Result<(), VisionError> {
@@ -135,6 +129,17 @@ fn opt(v: Option<f32>, unit: &str) -> String {
 }
 
 impl FileAnalysis {
+    /// Per-second and whole aggregates of an analysed timeline (in time order).
+    pub fn from_timeline(fps: f64, timeline: Vec<FrameFeatures>, timings: Timings) -> Self {
+        Self {
+            fps,
+            seconds: aggregate::windows(&timeline, 1.0),
+            overall: aggregate::aggregate(&timeline),
+            timeline,
+            timings,
+        }
+    }
+
     /// A readable timeline (one line per second) and the whole-file aggregates.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

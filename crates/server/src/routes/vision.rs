@@ -220,13 +220,11 @@ pub async fn analyze_video(
                 let frame = decode_image(bytes)?;
                 timeline.push(tracker.analyze(&vision, &frame, i as f64 / fps, &analyze)?);
             }
-            Ok(mianshi_vision::FileAnalysis {
+            Ok(mianshi_vision::FileAnalysis::from_timeline(
                 fps,
-                seconds: mianshi_vision::aggregate::windows(&timeline, 1.0),
-                overall: mianshi_vision::aggregate::aggregate(&timeline),
                 timeline,
-                timings: Default::default(),
-            })
+                Default::default(),
+            ))
         })
         .await??;
     let mut body = serde_json::to_value(&analysis)
