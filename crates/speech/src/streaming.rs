@@ -98,6 +98,8 @@ pub struct StreamingTranscriber {
 
 /// Audio kept before the first speech chunk, so the first word's onset is not cut.
 const PRE_ROLL_SECONDS: f64 = 0.5;
+/// Silence kept after the last speech when an utterance is transcribed for the last time.
+const TAIL_SILENCE_SECONDS: f64 = 0.3;
 
 struct Vad {
     model: Arc<SileroVad>,
@@ -217,6 +219,35 @@ impl StreamingTranscriber {
     /// Adds 16 kHz mono samples; returns a partial hypothesis when one was due and changed,
     /// or, with a VAD, the final utterance when the speaker has stopped.
     pub fn push(&mut self, samples: &[f32]) -> Result<Option<StreamEvent>, WhisperError> {
+        self.push_piece(samples, true)
+    }
+
+    /// Adds audio that arrived while the caller was busy (a live server behind its clients):
+    /// the voice detector still runs over every `piece` samples, so utterances and turns end
+    /// where they ended, but at most one new hypothesis is computed for the whole batch —
+    /// a longer step instead of a growing backlog.
+    pub fn push_batch(
+        &mut self,
+        samples: &[f32],
+        piece: usize,
+    ) -> Result<Vec<StreamEvent>, WhisperError> {
+        let mut events = Vec::new();
+        let pieces = samples.len().div_ceil(piece.max(1)).max(1);
+        for (i, chunk) in samples
+            .chunks(piece.max(1))
+            .chain((samples.is_empty()).then_some(&[][..]))
+            .enumerate()
+        {
+            events.extend(self.push_piece(chunk, i + 1 == pieces)?);
+        }
+        Ok(events)
+    }
+
+    fn push_piece(
+        &mut self,
+        samples: &[f32],
+        hypothesis_allowed: bool,
+    ) -> Result<Option<StreamEvent>, WhisperError> {
         self.buffer.extend_from_slice(samples);
         self.received += samples.len();
         let (speaking, ended) = self.listen(samples)?;
@@ -239,7 +270,7 @@ impl StreamingTranscriber {
             return Ok(None);
         }
         self.since_update += samples.len();
-        if (self.since_update as f64) < self.options.step_seconds * RATE {
+        if !hypothesis_allowed || (self.since_update as f64) < self.options.step_seconds * RATE {
             return Ok(None);
         }
         self.since_update = 0;
@@ -260,6 +291,21 @@ impl StreamingTranscriber {
     /// The speaker stopped: commits the rest of the buffer and returns the utterance, or
     /// `None` if nothing was said. The next `push` starts a new utterance.
     pub fn end_of_speech(&mut self) -> Result<Option<StreamEvent>, WhisperError> {
+        if let Some(vad) = &self.vad {
+            if !vad.speaking && self.committed.is_empty() {
+                // Nothing was said since the last utterance: Whisper would only invent words
+                // in the silence of the pre-roll.
+                self.buffer.clear();
+                self.buffer_start = self.audio_seconds();
+                self.since_update = 0;
+                return Ok(None);
+            }
+            // The silence after the last speech is where Whisper hallucinates ("Thank you.",
+            // repeated words): keep only a short tail of it.
+            let excess = (vad.silence - TAIL_SILENCE_SECONDS).max(0.0);
+            let keep = self.buffer.len().saturating_sub((excess * RATE) as usize);
+            self.buffer.truncate(keep);
+        }
         let rest = self.hypothesis(true)?;
         self.committed.extend(rest);
         self.tentative.clear();
