@@ -73,7 +73,8 @@ struct AnalyzeArgs {
 
 #[derive(clap::Args)]
 struct StreamArgs {
-    /// The recorded answer (any audio format `transcribe` reads).
+    /// The recorded answer: any audio format `transcribe` reads, or a video (mp4, mov, mkv,
+    /// webm) whose frames are sent as camera frames beside its sound.
     file: PathBuf,
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     server: String,
@@ -88,6 +89,12 @@ struct StreamArgs {
     realtime: bool,
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
+    /// Camera frames per second sent from a video.
+    #[arg(long, default_value_t = mianshi_server::replay::DEFAULT_CAMERA_FPS)]
+    camera_fps: f64,
+    /// Screening mode: the server infers no facial expressions.
+    #[arg(long)]
+    screening: bool,
 }
 
 #[derive(clap::Args)]
@@ -175,6 +182,25 @@ enum BenchTarget {
         frames: usize,
         #[command(flatten)]
         dir: ModelDirArg,
+    },
+    /// Concurrent live interviews: each session replays a recorded talking-head answer (audio
+    /// and camera) through the WebSocket at recording pace; prints real-time factor,
+    /// transcript lag, nudge latency, frames dropped, CPU and memory.
+    Live {
+        #[arg(long, default_value_t = 8)]
+        sessions: usize,
+        /// Seconds of answer per session.
+        #[arg(long, default_value_t = 60.0)]
+        duration: f64,
+        /// A running server [default: start one here, SQLite, default models].
+        #[arg(long)]
+        server: Option<String>,
+        /// A recording to replay [default: the demo clip built from the test recordings].
+        #[arg(long)]
+        clip: Option<PathBuf>,
+        /// Camera frames per second sent (0: audio only).
+        #[arg(long, default_value_t = mianshi_server::replay::DEFAULT_CAMERA_FPS)]
+        camera_fps: f64,
     },
     /// End of answer → next question latency, through HTTP and SQLite, and the engine alone.
     Interviewer {
@@ -319,17 +345,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Bench(BenchTarget::Live {
+            sessions,
+            duration,
+            server,
+            clip,
+            camera_fps,
+        }) => {
+            print!(
+                "{}",
+                runtime()?.block_on(mianshi_server::bench_live::live(
+                    mianshi_server::bench_live::LiveBenchOptions {
+                        sessions,
+                        duration,
+                        server,
+                        clip,
+                        camera_fps,
+                    }
+                ))?
+            );
+            Ok(())
+        }
         Command::Bench(BenchTarget::Interviewer {
             sessions,
             questions,
             think_ms,
         }) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
             print!(
                 "{}",
-                runtime.block_on(mianshi_server::bench::interviewer(
+                runtime()?.block_on(mianshi_server::bench::interviewer(
                     sessions,
                     questions,
                     std::time::Duration::from_millis(think_ms),
@@ -340,6 +384,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config::load(args.settings, args.config.as_deref())?;
     let _log_guard = logging::init(
@@ -348,11 +399,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .with_context(|| format!("cannot write logs to {}", config.log_dir.display()))?;
     tracing::info!(?config, "starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let server = Server::bind(config).await?;
         let address = server.local_addr();
         tracing::info!(%address, "listening");
@@ -651,22 +698,23 @@ fn analyze(args: AnalyzeArgs) -> anyhow::Result<()> {
 }
 
 fn stream(args: StreamArgs) -> anyhow::Result<()> {
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
-    let samples = mianshi_speech::decode(&bytes, 4 * 3600)?.to_16k();
+    let recording = mianshi_server::replay::Recording::open(&args.file, args.camera_fps)?;
     let options = mianshi_server::replay::ReplayOptions {
         server: args.server,
         session: args.session,
         language: args.lang,
         realtime: args.realtime,
         speed: args.speed,
+        hello: match args.screening {
+            true => [("mode".to_owned(), serde_json::json!("screening"))]
+                .into_iter()
+                .collect(),
+            false => serde_json::Map::new(),
+        },
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let summary = runtime.block_on(mianshi_server::replay::replay(
-        &samples,
+    let summary = runtime()?.block_on(mianshi_server::replay::replay(
+        &recording,
         &options,
         |event| {
             println!("{event}");

@@ -1,11 +1,11 @@
-//! The speech-recognition engine: one dedicated thread owns the loaded Whisper model and
-//! serves transcription jobs from a bounded queue; handlers send a job with a reply channel
+//! The speech-recognition engine: dedicated threads share the loaded Whisper model and
+//! serve transcription jobs from bounded queues (one per thread); handlers send a job with a reply channel
 //! and await it, so inference never runs on the async workers and a burst of uploads is
 //! turned away (`busy`) instead of queueing without bound. The model is loaded once, when
 //! its files are in the cache (the start-up fetch may still be running), and shared.
 //!
-//! Live streams run on the same thread: each stream's state (a [`StreamingTranscriber`]: its
-//! audio buffer and hypotheses) lives in the worker, keyed by stream id, next to the one copy
+//! Live streams run on the same threads: each stream's state (a [`StreamingTranscriber`]: its
+//! audio buffer and hypotheses) lives in one worker, chosen and keyed by stream id, next to the one copy
 //! of the weights; a stream's owner sends it audio and awaits the resulting event.
 
 use std::path::PathBuf;
@@ -46,7 +46,7 @@ enum Job {
         id: u64,
         options: StreamingOptions,
         samples: Vec<f32>,
-        reply: oneshot::Sender<Result<Option<StreamEvent>, ApiError>>,
+        reply: oneshot::Sender<Result<Vec<StreamEvent>, ApiError>>,
     },
     /// The speaker is done: the stream's final utterance.
     EndOfSpeech {
@@ -61,9 +61,14 @@ enum Job {
 /// A stream whose owner sent nothing for this long is dropped (its owner vanished without
 /// closing it).
 const STREAM_IDLE: Duration = Duration::from_secs(600);
+/// The voice detector's decisions are taken per 250 ms of a batch of streamed audio.
+const STREAM_PIECE_SAMPLES: usize = 4_000;
 
 pub struct AsrEngine {
-    queue: SyncSender<Job>,
+    /// One queue per worker thread. A live stream's state lives on one worker (its id picks
+    /// the queue); one-off transcriptions go to whichever queue has room.
+    queues: Vec<SyncSender<Job>>,
+    next_queue: AtomicU64,
     loaded: Arc<Mutex<Loaded>>,
     model_name: String,
     model_dir: PathBuf,
@@ -72,6 +77,9 @@ pub struct AsrEngine {
 
 /// One live stream's handle: audio in, transcript events out, in order. Dropping it frees
 /// the stream's state in the worker.
+/// The worker's answer to a [`AsrStream::submit`].
+pub type PendingResult = oneshot::Receiver<Result<Vec<StreamEvent>, ApiError>>;
+
 pub struct AsrStream {
     engine: Arc<AsrEngine>,
     id: u64,
@@ -81,26 +89,36 @@ pub struct AsrStream {
 impl AsrStream {
     /// Adds 16 kHz samples; waits for the worker (so a slow engine slows the sender down
     /// instead of audio piling up).
-    pub async fn push(&self, samples: Vec<f32>) -> Result<Option<StreamEvent>, ApiError> {
-        let (reply, answer) = oneshot::channel();
-        self.engine
-            .send(Job::Stream {
-                id: self.id,
-                options: self.options.clone(),
-                samples,
-                reply,
-            })
-            .await?;
-        answer
+    pub async fn push(&self, samples: Vec<f32>) -> Result<Vec<StreamEvent>, ApiError> {
+        self.submit(samples)
+            .await?
             .await
             .map_err(|_| ApiError::Internal("the speech engine dropped a stream".into()))?
+    }
+
+    /// Queues 16 kHz samples and returns where the result will arrive, so the caller can go
+    /// on reading while the worker transcribes.
+    pub async fn submit(&self, samples: Vec<f32>) -> Result<PendingResult, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.engine
+            .send(
+                self.id,
+                Job::Stream {
+                    id: self.id,
+                    options: self.options.clone(),
+                    samples,
+                    reply,
+                },
+            )
+            .await?;
+        Ok(answer)
     }
 
     /// Ends the current utterance and returns it (if anything was said).
     pub async fn end_of_speech(&self) -> Result<Option<StreamEvent>, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.engine
-            .send(Job::EndOfSpeech { id: self.id, reply })
+            .send(self.id, Job::EndOfSpeech { id: self.id, reply })
             .await?;
         answer
             .await
@@ -111,34 +129,55 @@ impl AsrStream {
 impl Drop for AsrStream {
     fn drop(&mut self) {
         // Best effort; a stream left behind is dropped after STREAM_IDLE.
-        let _ = self.engine.queue.try_send(Job::Close { id: self.id });
+        let _ = self
+            .engine
+            .queue_of(self.id)
+            .try_send(Job::Close { id: self.id });
     }
 }
 
 impl AsrEngine {
-    /// Starts the engine thread. `size` is the configured Whisper size (`base`, …).
-    pub fn start(model_dir: PathBuf, size: &str, queue_depth: usize) -> Arc<Self> {
-        let (queue, jobs) = sync_channel(queue_depth.max(1));
+    /// Starts `workers` engine threads sharing one loaded model. `size` is the configured
+    /// Whisper size (`base`, …). More than one worker pays off with several live streams:
+    /// the decoder's per-token work is mostly single-threaded, so one worker leaves cores
+    /// idle.
+    pub fn start(model_dir: PathBuf, size: &str, queue_depth: usize, workers: usize) -> Arc<Self> {
+        let loaded = Arc::new(Mutex::new(Loaded::No));
+        let vad = Arc::new(Mutex::new(None));
+        let mut queues = Vec::new();
+        let mut receivers = Vec::new();
+        for _ in 0..workers.max(1) {
+            let (queue, jobs) = sync_channel(queue_depth.max(1));
+            queues.push(queue);
+            receivers.push(jobs);
+        }
         let engine = Arc::new(Self {
-            queue,
-            loaded: Arc::new(Mutex::new(Loaded::No)),
+            queues,
+            next_queue: AtomicU64::new(0),
+            loaded,
             model_name: manifest_name(size),
             model_dir,
             next_stream: AtomicU64::new(1),
         });
-        let worker = Worker {
-            loaded: engine.loaded.clone(),
-            model_name: engine.model_name.clone(),
-            model_dir: engine.model_dir.clone(),
-            vad: Mutex::new(None),
-        };
-        let spawned = std::thread::Builder::new()
-            .name("asr".into())
-            .spawn(move || worker.run(jobs));
-        if let Err(err) = spawned {
-            tracing::error!(%err, "cannot start the speech-recognition thread");
+        for (i, jobs) in receivers.into_iter().enumerate() {
+            let worker = Worker {
+                loaded: engine.loaded.clone(),
+                model_name: engine.model_name.clone(),
+                model_dir: engine.model_dir.clone(),
+                vad: vad.clone(),
+            };
+            let spawned = std::thread::Builder::new()
+                .name(format!("asr-{i}"))
+                .spawn(move || worker.run(jobs));
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start a speech-recognition thread");
+            }
         }
         engine
+    }
+
+    fn queue_of(&self, stream: u64) -> &SyncSender<Job> {
+        &self.queues[(stream % self.queues.len() as u64) as usize]
     }
 
     pub fn model_name(&self) -> &str {
@@ -173,16 +212,28 @@ impl AsrEngine {
     ) -> Result<Transcript, ApiError> {
         self.ready()?;
         let (reply, answer) = oneshot::channel();
-        match self.queue.try_send(Job::Transcribe {
+        let mut job = Job::Transcribe {
             samples,
             options,
             reply,
-        }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(ApiError::Busy),
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(ApiError::Internal("the speech engine stopped".into()))
+        };
+        let first = self.next_queue.fetch_add(1, Ordering::Relaxed) as usize;
+        let n = self.queues.len();
+        let mut queued = false;
+        for k in 0..n {
+            match self.queues[(first + k) % n].try_send(job) {
+                Ok(()) => {
+                    queued = true;
+                    break;
+                }
+                Err(TrySendError::Full(back)) => job = back,
+                Err(TrySendError::Disconnected(_)) => {
+                    return Err(ApiError::Internal("the speech engine stopped".into()))
+                }
             }
+        }
+        if !queued {
+            return Err(ApiError::Busy);
         }
         answer
             .await
@@ -201,9 +252,9 @@ impl AsrEngine {
 
     /// Queues a stream job, waiting (without blocking a worker thread) while the queue is
     /// full: live audio must not be refused the way a one-off upload is.
-    async fn send(&self, mut job: Job) -> Result<(), ApiError> {
+    async fn send(&self, stream: u64, mut job: Job) -> Result<(), ApiError> {
         loop {
-            match self.queue.try_send(job) {
+            match self.queue_of(stream).try_send(job) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Full(back)) => {
                     job = back;
@@ -222,7 +273,7 @@ struct Worker {
     model_name: String,
     model_dir: PathBuf,
     /// The VAD once loaded; every stream shares it (its per-stream state is separate).
-    vad: Mutex<Option<Arc<mianshi_speech::vad::SileroVad>>>,
+    vad: Arc<Mutex<Option<Arc<mianshi_speech::vad::SileroVad>>>>,
 }
 
 impl Worker {
@@ -334,7 +385,9 @@ impl Worker {
                     }
                     .and_then(|(stream, used)| {
                         *used = Instant::now();
-                        stream.push(&samples).map_err(api_error)
+                        stream
+                            .push_batch(&samples, STREAM_PIECE_SAMPLES)
+                            .map_err(api_error)
                     });
                     let _ = reply.send(result);
                 }

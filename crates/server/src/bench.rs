@@ -35,12 +35,24 @@ pub(crate) fn http(
     Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
+/// The `p`-th percentile (nearest rank) of ascending `sorted`; `None` when it is empty.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let rank = ((p / 100.0) * last as f64).round() as usize;
+    sorted.get(rank.min(last)).copied()
+}
+
+/// A `/proc/self/status` memory field (`VmRSS:`, `VmHWM:`, …) in MB.
+pub(crate) fn process_memory_mb(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
 }
 
 fn row(name: &str, mut samples: Vec<f64>) -> String {
@@ -48,9 +60,9 @@ fn row(name: &str, mut samples: Vec<f64>) -> String {
     format!(
         "{name:<34} {:>6} {:>9.2} {:>9.2} {:>9.2} {:>9.2}\n",
         samples.len(),
-        percentile(&samples, 50.0),
-        percentile(&samples, 95.0),
-        percentile(&samples, 99.0),
+        percentile(&samples, 50.0).unwrap_or(0.0),
+        percentile(&samples, 95.0).unwrap_or(0.0),
+        percentile(&samples, 99.0).unwrap_or(0.0),
         samples.last().copied().unwrap_or(0.0)
     )
 }

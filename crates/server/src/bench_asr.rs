@@ -46,15 +46,7 @@ struct Run {
 }
 
 fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+    crate::bench::process_memory_mb("VmHWM:").unwrap_or(f64::NAN)
 }
 
 fn clips(dir: &Path, work: &Path) -> Result<Vec<Clip>, BenchError> {
@@ -277,10 +269,7 @@ pub fn asr(model_dir: &Path, size: &str, peer_python: Option<&Path>) -> Result<S
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
+    crate::bench::percentile(sorted, p).unwrap_or(f64::NAN)
 }
 
 /// Streaming on a live-paced feed: 250 ms chunks arrive in real time and queue while an

@@ -5,6 +5,7 @@
 pub mod asr;
 pub mod bench;
 pub mod bench_asr;
+pub mod bench_live;
 pub mod camera;
 pub mod config;
 pub mod cpu;
@@ -19,6 +20,7 @@ pub mod routes;
 pub mod semantic;
 pub mod state;
 pub mod web;
+pub mod webm_video;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -202,7 +204,14 @@ impl Server {
         if config.fetch_models {
             models::fetch_defaults_in_background(board.clone(), config.model_dir.clone());
         }
-        let asr = asr::AsrEngine::start(config.model_dir.clone(), &config.whisper_model, 4);
+        // One speech worker per core (at most 4): see `AsrEngine::start`.
+        let asr_workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let asr = asr::AsrEngine::start(
+            config.model_dir.clone(),
+            &config.whisper_model,
+            4,
+            asr_workers,
+        );
         let embedder = Arc::new(semantic::EmbedderSlot::new(config.model_dir.clone()));
         // Load it now, off the request path, when its files are already here.
         {
@@ -222,6 +231,7 @@ impl Server {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             parked_answers: Arc::new(routes::live::ParkedAnswers::default()),
+            nudges: Arc::new(mianshi_review::Catalogue::built_in()),
         };
         Ok(Self {
             listener,

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use mianshi_vision::face::GazeAngles;
@@ -26,8 +27,12 @@ const WINDOW_SECONDS: f64 = 20.0;
 const MIN_CALIBRATION_SAMPLES: usize = 3;
 
 pub enum Outcome {
-    Frame(Box<FrameFeatures>),
-    Failed { code: &'static str, message: String },
+    /// The features and when the frame arrived (nudge latency is measured from it).
+    Frame(Box<FrameFeatures>, Instant),
+    Failed {
+        code: &'static str,
+        message: String,
+    },
 }
 
 pub struct LiveVideo {
@@ -35,10 +40,12 @@ pub struct LiveVideo {
     pub screening: bool,
     last_sampled: Option<f64>,
     in_flight: bool,
-    waiting: Option<(f64, Bytes)>,
+    waiting: Option<(f64, Bytes, Instant)>,
     tracker: Arc<Mutex<Tracker>>,
     window: VecDeque<FrameFeatures>,
     pub analysed: u64,
+    /// When the newest analysed frame arrived.
+    pub newest_arrival: Option<Instant>,
     pub dropped: u64,
     pub not_sampled: u64,
     last_metrics: Option<f64>,
@@ -64,6 +71,7 @@ impl LiveVideo {
             tracker: Arc::new(Mutex::new(Tracker::new())),
             window: VecDeque::new(),
             analysed: 0,
+            newest_arrival: None,
             dropped: 0,
             not_sampled: 0,
             last_metrics: None,
@@ -76,7 +84,7 @@ impl LiveVideo {
     }
 
     /// A camera frame (JPEG) taken at `t` seconds.
-    pub fn offer(&mut self, state: &AppState, t: f64, jpeg: Bytes) {
+    pub fn offer(&mut self, state: &AppState, t: f64, jpeg: Bytes, arrived: Instant) {
         if self.unavailable {
             self.not_sampled += 1;
             return;
@@ -91,15 +99,15 @@ impl LiveVideo {
         }
         self.last_sampled = Some(t);
         if self.in_flight {
-            if self.waiting.replace((t, jpeg)).is_some() {
+            if self.waiting.replace((t, jpeg, arrived)).is_some() {
                 self.dropped += 1;
             }
             return;
         }
-        self.start(state, t, jpeg);
+        self.start(state, t, jpeg, arrived);
     }
 
-    fn start(&mut self, state: &AppState, t: f64, jpeg: Bytes) {
+    fn start(&mut self, state: &AppState, t: f64, jpeg: Bytes, arrived: Instant) {
         self.in_flight = true;
         let tracker = self.tracker.clone();
         let slot = state.vision.clone();
@@ -123,7 +131,7 @@ impl LiveVideo {
                 Ok(tracker.analyze(&vision, &frame, t, &options)?)
             };
             let outcome = match cpu.run(job).await.and_then(|r| r) {
-                Ok(features) => Outcome::Frame(Box::new(features)),
+                Ok(features) => Outcome::Frame(Box::new(features), arrived),
                 Err(err) => Outcome::Failed {
                     code: err.code(),
                     message: err.to_string(),
@@ -136,11 +144,14 @@ impl LiveVideo {
     /// Takes a finished analysis; returns the events to send.
     pub fn finished(&mut self, state: &AppState, outcome: Outcome) -> Vec<Value> {
         self.in_flight = false;
-        if let Some((t, jpeg)) = self.waiting.take() {
-            self.start(state, t, jpeg);
+        if let Some((t, jpeg, arrived)) = self.waiting.take() {
+            self.start(state, t, jpeg, arrived);
         }
         let features = match outcome {
-            Outcome::Frame(features) => *features,
+            Outcome::Frame(features, arrived) => {
+                self.newest_arrival = Some(arrived);
+                *features
+            }
             Outcome::Failed { code, message } => {
                 let code = match code {
                     "model_loading" | "model_unavailable" => {
@@ -183,6 +194,11 @@ impl LiveVideo {
         }
         self.last_metrics = Some(t);
         vec![self.metrics_event()]
+    }
+
+    /// The analysed frames of the last 20 s, oldest first.
+    pub fn window(&mut self) -> &[FrameFeatures] {
+        self.window.make_contiguous()
     }
 
     fn metrics_event(&mut self) -> Value {

@@ -29,6 +29,11 @@ struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NudgeLabels {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
     to: String,
 }
@@ -41,6 +46,8 @@ pub struct Metrics {
     latency: LatencyFamily,
     sessions_created: Counter,
     status_changes: Family<StatusLabels, Counter>,
+    nudges: Family<NudgeLabels, Counter>,
+    nudge_latency: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -55,6 +62,8 @@ impl Metrics {
         let latency = LatencyFamily::new_with_constructor(latency_histogram);
         let sessions_created = Counter::default();
         let status_changes = Family::<StatusLabels, Counter>::default();
+        let nudges = Family::<NudgeLabels, Counter>::default();
+        let nudge_latency = latency_histogram();
         registry.register(
             "http_requests",
             "HTTP requests by method, route and status",
@@ -75,12 +84,20 @@ impl Metrics {
             "Session status changes by target status",
             status_changes.clone(),
         );
+        registry.register("nudges", "Live nudges sent by kind", nudges.clone());
+        registry.register(
+            "nudge_latency_seconds",
+            "From the arrival of the data that closed a nudge's evidence window to the nudge's send",
+            nudge_latency.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             sessions_created,
             status_changes,
+            nudges,
+            nudge_latency,
         }
     }
 
@@ -92,6 +109,15 @@ impl Metrics {
         self.status_changes
             .get_or_create(&StatusLabels { to: to.to_owned() })
             .inc();
+    }
+
+    pub fn nudge_sent(&self, kind: &str, latency_seconds: f64) {
+        self.nudges
+            .get_or_create(&NudgeLabels {
+                kind: kind.to_owned(),
+            })
+            .inc();
+        self.nudge_latency.observe(latency_seconds);
     }
 
     pub fn render(&self) -> Result<String, std::fmt::Error> {

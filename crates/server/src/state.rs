@@ -25,4 +25,6 @@ pub struct AppState {
     pub models: Arc<crate::models::ModelBoard>,
     /// Spoken answers whose live connection dropped mid-answer, kept for the reconnect.
     pub parked_answers: Arc<crate::routes::live::ParkedAnswers>,
+    /// The live nudge kinds and their rules.
+    pub nudges: Arc<mianshi_review::Catalogue>,
 }

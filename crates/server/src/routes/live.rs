@@ -2,8 +2,10 @@
 //! docs/protocol.md): the spoken interview loop. The server sends the open question; the
 //! candidate's audio comes back as live transcripts; at `answer_end` the final transcript is
 //! scored and committed as the turn (as a typed answer would be) and the next question, or
-//! the end of the interview, is sent. Camera frames are analysed beside it (`live_video`);
-//! nudges join in a later slice.
+//! the end of the interview, is sent. Camera frames are analysed beside it (`live_video`).
+//! Every piece of audio, transcript and analysed frame updates the session's feature windows
+//! (`mianshi_review::LiveSignals`), and the nudge rules are evaluated on the clock that moved;
+//! a nudge goes out as soon as its evidence window closes.
 //!
 //! One task per connection reads frames in order. Audio goes to the speech engine's thread as
 //! a stream (its state lives there, beside the shared weights) in 250 ms pieces, and the task
@@ -15,19 +17,24 @@ use std::time::Instant;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
 use mianshi_core::{AnswerSource, SessionId};
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
 use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::asr::AsrStream;
+use mianshi_review::signals::{AudioMeasures, TimedWord};
+use mianshi_review::{LiveSignals, NudgeEngine, Source};
+
+use crate::asr::{AsrStream, PendingResult};
 use crate::error::ApiError;
 use crate::extract::SessionPath;
 use crate::live_video::{LiveVideo, FPS_RANGE};
 use crate::routes::interview::load_session;
 use crate::routes::loop_::{ask, submit_answer};
 use crate::state::AppState;
+use crate::webm_video::{Feed, WebmVideo};
 
 /// What a candidate had said of an answer when their connection dropped, by session: the
 /// reconnecting stream picks it up, so a dropped connection loses no words. Bounded: past
@@ -90,8 +97,14 @@ pub const PROTOCOL_VERSION: u32 = 1;
 const KIND_AUDIO_PCM16: u8 = 0x01;
 const KIND_VIDEO_JPEG: u8 = 0x02;
 const HEADER_BYTES: usize = 9;
-/// Audio handed to the recogniser at a time (250 ms at 16 kHz).
+/// Audio is handed to the recogniser in whole 250 ms pieces, as much as has arrived while
+/// the previous hand-over was being transcribed, up to 8 s: a busy engine thus runs fewer,
+/// larger steps per session instead of falling further behind.
 const PIECE_SAMPLES: usize = 4_000;
+const MAX_PUSH_SAMPLES: usize = 16_000 * 8;
+/// Audio waiting for the recogniser beyond which the connection is not read (the client is
+/// slowed through TCP; audio is never dropped).
+const MAX_PENDING_SAMPLES: usize = 16_000 * 30;
 /// Silence after speech that ends the candidate's turn unless `hello` sets another
 /// (`turn_patience`, 0.5–3 s): the longest allowed, so nobody thinking is cut off.
 const DEFAULT_TURN_PATIENCE: f64 = 3.0;
@@ -102,6 +115,13 @@ const METRICS_EVERY_SAMPLES: usize = 16_000;
 /// Largest frame accepted: a camera JPEG or a few seconds of MediaRecorder output fit well
 /// under it; anything bigger is not a live stream and must not be buffered.
 const MAX_MESSAGE_BYTES: usize = 4 << 20;
+/// Events queued for a client at most (see `Live::outbox`).
+const OUTBOX_EVENTS: usize = 256;
+/// How long an event may wait for room in a full queue before the client counts as not
+/// reading.
+const SLOW_CONSUMER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A client must take each frame within this time.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Opens the live stream of an existing session. 404 for an unknown session and 503 while
 /// the speech model is still being fetched, before the upgrade.
@@ -123,21 +143,32 @@ pub async fn video_stream(
     let upgrade = upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES);
+    let state_nudges = state.nudges.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
         let answer = state.parked_answers.connect(id).await;
+        let (sink, socket) = socket.split();
+        let (outbox, queued) = tokio::sync::mpsc::channel(OUTBOX_EVENTS);
+        let writer = tokio::spawn(write_events(sink, queued));
         let mut live = Live {
             id,
             turn_patience: DEFAULT_TURN_PATIENCE,
             answer,
             answer_started: None,
             socket,
+            outbox,
+            events_dropped: 0,
             state,
             started: Instant::now(),
             language,
             stream: None,
+            asr_reply: None,
             pending: Vec::new(),
             video: LiveVideo::new(screening),
+            signals: LiveSignals::new(),
+            nudges: NudgeEngine::new(state_nudges, screening),
+            audio_arrival: Instant::now(),
             webm: None,
+            webm_video: None,
             recent: std::collections::VecDeque::with_capacity(METRICS_WINDOW_SAMPLES),
             since_metrics: 0,
         };
@@ -146,7 +177,37 @@ pub async fn video_stream(
         }
         live.park().await;
         live.state.parked_answers.disconnect(id);
+        // What is queued still goes out (the writer gives up on a client that stops reading).
+        // Meanwhile the client's frames are read and discarded: a client blocked on sending
+        // to a server that no longer reads would never read what is queued for it.
+        let Live {
+            mut socket, outbox, ..
+        } = live;
+        drop(outbox);
+        let drain = async {
+            while let Ok(Some(Ok(_))) = tokio::time::timeout(WRITE_TIMEOUT, socket.next()).await {}
+        };
+        tokio::select! {
+            _ = writer => {}
+            _ = drain => {}
+        }
     }))
+}
+
+/// Sends the connection's events in order. A client that does not take a frame within
+/// `WRITE_TIMEOUT` is gone or stuck: the connection is dropped.
+async fn write_events(
+    mut sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    mut queued: tokio::sync::mpsc::Receiver<Message>,
+) {
+    while let Some(message) = queued.recv().await {
+        let closing = matches!(message, Message::Close(_));
+        match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+            Ok(Ok(())) if !closing => {}
+            _ => return,
+        }
+    }
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
 }
 
 #[derive(Deserialize)]
@@ -182,17 +243,35 @@ struct Live {
     /// answer that `answer_end` submits.
     answer: Vec<String>,
     answer_started: Option<chrono::DateTime<chrono::Utc>>,
-    socket: WebSocket,
+    /// Frames from the client.
+    socket: futures_util::stream::SplitStream<WebSocket>,
+    /// Events to the client, written by `write_events`. Bounded: a client that stops
+    /// reading first loses `metrics` and partial transcripts (counted); when the queue stays
+    /// full for `SLOW_CONSUMER_WAIT` it gets `slow_consumer` and is disconnected — the server
+    /// never buffers without bound.
+    outbox: tokio::sync::mpsc::Sender<Message>,
+    events_dropped: u64,
     state: AppState,
     started: Instant,
     language: Option<String>,
     stream: Option<AsrStream>,
+    /// The recogniser's answer to the audio handed over last, while it works on it.
+    asr_reply: Option<PendingResult>,
+    /// Audio received and not yet handed to the recogniser.
     pending: Vec<f32>,
     /// Camera frames: sampled, analysed on the CPU pool one at a time, latest wins.
     video: LiveVideo,
+    /// The feature windows the nudge rules read, and the rules' state.
+    signals: LiveSignals,
+    nudges: NudgeEngine,
+    /// When the frame carrying the newest audio arrived (nudge latency is measured from it).
+    audio_arrival: Instant,
     /// A browser MediaRecorder's WebM stream, when the client sends its chunks as they are
     /// (the seed's `ws.send(videoBlob)`): from its first chunk on, every binary frame is WebM.
     webm: Option<WebmAudioStream>,
+    /// Its video track, decoded by ffmpeg into camera frames (`None` before the stream
+    /// starts and once decoding has stopped).
+    webm_video: Option<WebmVideo>,
     /// The last `METRICS_WINDOW_SAMPLES` of audio, and audio since the last metrics event.
     recent: std::collections::VecDeque<f32>,
     since_metrics: usize,
@@ -205,9 +284,43 @@ impl Live {
 
     async fn send(&mut self, mut event: Value) -> Result<(), axum::Error> {
         event["t"] = json!(self.session_time());
-        self.socket
-            .send(Message::Text(event.to_string().into()))
-            .await
+        if self.outbox.capacity() <= OUTBOX_EVENTS / 2
+            && matches!(
+                event["type"].as_str(),
+                Some("metrics" | "transcript.partial")
+            )
+        {
+            // Superseded by the next one anyway.
+            self.events_dropped += 1;
+            return Ok(());
+        }
+        // A burst fills the queue faster than the writer empties it; a client that does not
+        // read keeps it full.
+        let deadline = Instant::now() + SLOW_CONSUMER_WAIT;
+        while self.outbox.capacity() <= 1 && Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        if self.outbox.capacity() <= 1 {
+            // The last slot is kept for this error.
+            let error = json!({
+                "type": "error",
+                "code": "slow_consumer",
+                "message": format!(
+                    "the client is not reading its events ({} queued, {} metrics and partials dropped); reconnect to continue",
+                    OUTBOX_EVENTS - 1,
+                    self.events_dropped
+                ),
+                "t": self.session_time(),
+            });
+            let _ = self
+                .outbox
+                .try_send(Message::Text(error.to_string().into()));
+            tracing::warn!(session_id = %self.id, dropped = self.events_dropped, "slow consumer disconnected");
+            return Err(axum::Error::new("slow consumer"));
+        }
+        self.outbox
+            .try_send(Message::Text(event.to_string().into()))
+            .map_err(|_| axum::Error::new("the connection's writer has stopped"))
     }
 
     async fn error(&mut self, code: &str, message: String) -> Result<(), axum::Error> {
@@ -222,11 +335,49 @@ impl Live {
         let heartbeat = idle / 4;
         let mut last_heard = Instant::now();
         loop {
+            let asr_busy = self.asr_reply.is_some();
+            let asr_reply = &mut self.asr_reply;
+            // Only a recogniser at work on a long backlog pauses reading (its reply is the
+            // branch that resumes it).
+            let read = !asr_busy || self.pending.len() < MAX_PENDING_SAMPLES;
+            let has_webm_video = self.webm_video.is_some();
+            let webm_video = &mut self.webm_video;
             let received = tokio::select! {
-                received = tokio::time::timeout(heartbeat, self.socket.recv()) => received,
+                frame = async { webm_video.as_mut().expect("guarded by has_webm_video").frames.recv().await }, if has_webm_video => {
+                    match frame {
+                        Some((t, jpeg)) => self.video.offer(&self.state, t, jpeg, Instant::now()),
+                        // ffmpeg has finished (no video track, or the stream ended).
+                        None => self.webm_video = None,
+                    }
+                    continue;
+                }
+                received = tokio::time::timeout(heartbeat, self.socket.next()), if read => received,
+                reply = async { asr_reply.as_mut().expect("guarded by asr_busy").await }, if asr_busy => {
+                    self.asr_reply = None;
+                    let result = reply.unwrap_or_else(|_| Err(ApiError::Internal("the speech engine dropped a stream".into())));
+                    let utterance_ended = matches!(
+                        result.as_deref(),
+                        Ok([.., StreamEvent::Final { .. }])
+                    );
+                    self.emit_all(result).await?;
+                    if utterance_ended && self.pending.len() < PIECE_SAMPLES {
+                        // The turn may have ended in the same audio as the utterance; the
+                        // recogniser reports that on its next call, which must not wait for
+                        // audio the client may never send.
+                        self.submit(Vec::new()).await?;
+                    }
+                    self.recognise_pending().await?;
+                    continue;
+                }
                 Some(outcome) = self.video.rx.recv() => {
+                    let analysed = self.video.analysed;
                     for event in self.video.finished(&self.state, outcome) {
                         self.send(event).await?;
+                    }
+                    if self.video.analysed != analysed {
+                        self.signals.frames(self.video.window());
+                        let arrived = self.video.newest_arrival.unwrap_or_else(Instant::now);
+                        self.nudge(Source::Video, arrived).await?;
                     }
                     continue;
                 }
@@ -240,11 +391,15 @@ impl Live {
                         format!("nothing received for {} s", idle.as_secs()),
                     )
                     .await?;
-                    let _ = self.socket.send(Message::Close(None)).await;
+                    let _ = self.outbox.try_send(Message::Close(None));
                     break;
                 }
                 Err(_) => {
-                    self.socket.send(Message::Ping(Vec::new().into())).await?;
+                    // Skipped when events are queued: the client is then busy reading anyway
+                    // (and the last slot is kept for `slow_consumer`).
+                    if self.outbox.capacity() > OUTBOX_EVENTS / 2 {
+                        let _ = self.outbox.try_send(Message::Ping(Vec::new().into()));
+                    }
                     continue;
                 }
             };
@@ -314,7 +469,10 @@ impl Live {
                 }
                 match mode.as_deref() {
                     None | Some("practice") => {}
-                    Some("screening") => self.video.screening = true,
+                    Some("screening") => {
+                        self.video.screening = true;
+                        self.nudges.screening = true;
+                    }
                     Some(other) => {
                         return self
                             .error(
@@ -339,6 +497,7 @@ impl Live {
             }
             Control::AnswerStart => {
                 self.answer_started = Some(chrono::Utc::now());
+                self.signals.answer_started();
                 Ok(())
             }
             Control::AnswerEnd => self.answer_end().await,
@@ -355,7 +514,9 @@ impl Live {
     }
 
     async fn frame(&mut self, bytes: &[u8]) -> Result<(), axum::Error> {
+        let arrived = Instant::now();
         if self.webm.is_some() || starts_webm(bytes) {
+            self.audio_arrival = arrived;
             return self.webm_chunk(bytes).await;
         }
         if bytes.len() < HEADER_BYTES {
@@ -374,19 +535,23 @@ impl Live {
                         .error("bad_frame", "PCM16 audio has an odd byte count".into())
                         .await;
                 }
-                self.pending.extend(
-                    payload
-                        .chunks_exact(2)
-                        .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0),
-                );
-                self.recognise_pending().await
+                self.audio_arrival = arrived;
+                let samples = payload
+                    .chunks_exact(2)
+                    .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                    .collect();
+                self.heard(samples).await
             }
             KIND_VIDEO_JPEG => {
                 let millis =
                     u64::from_le_bytes(bytes[1..HEADER_BYTES].try_into().unwrap_or([0; 8]));
                 let t = millis as f64 / 1000.0;
-                self.video
-                    .offer(&self.state, t, axum::body::Bytes::copy_from_slice(payload));
+                self.video.offer(
+                    &self.state,
+                    t,
+                    axum::body::Bytes::copy_from_slice(payload),
+                    arrived,
+                );
                 Ok(())
             }
             kind => {
@@ -400,23 +565,122 @@ impl Live {
         let webm = self.webm.get_or_insert_with(WebmAudioStream::new);
         match webm.push(bytes) {
             Ok(samples) => {
-                self.pending.extend(samples);
-                self.recognise_pending().await
+                self.webm_video_chunk(bytes).await?;
+                self.heard(samples).await
             }
             Err(err) => {
                 // A broken stream cannot be resynchronised; the next chunk must start anew.
                 self.webm = None;
+                self.webm_video = None;
                 self.error("bad_frame", err.to_string()).await
             }
         }
     }
 
-    async fn recognise_pending(&mut self) -> Result<(), axum::Error> {
-        while self.pending.len() >= PIECE_SAMPLES {
-            let piece: Vec<f32> = self.pending.drain(..PIECE_SAMPLES).collect();
-            self.recognise(piece).await?;
+    /// Passes a WebM chunk to the video decoder, started with the stream's first chunk.
+    async fn webm_video_chunk(&mut self, bytes: &[u8]) -> Result<(), axum::Error> {
+        if starts_webm(bytes) {
+            self.webm_video = WebmVideo::start(self.video.fps);
         }
-        Ok(())
+        let Some(decoder) = self.webm_video.as_mut() else {
+            return Ok(());
+        };
+        match decoder.feed(bytes) {
+            Feed::Taken | Feed::Stopped => Ok(()),
+            Feed::Behind => {
+                self.error(
+                    "video_not_analysed",
+                    "decoding the WebM video fell behind; its frames are no longer analysed (send JPEG frames instead)".into(),
+                )
+                .await
+            }
+        }
+    }
+
+    /// New audio: it moves the feature windows and the delivery metrics at once, and joins
+    /// the audio waiting for the recogniser.
+    async fn heard(&mut self, samples: Vec<f32>) -> Result<(), axum::Error> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        self.signals.audio(&samples);
+        self.measure(&samples).await?;
+        self.nudge(Source::Audio, self.audio_arrival).await?;
+        self.pending.extend(samples);
+        self.recognise_pending().await
+    }
+
+    /// Hands the waiting audio (whole pieces, at most `MAX_PUSH_SAMPLES`) to the recogniser
+    /// unless it is still working on the previous hand-over.
+    async fn recognise_pending(&mut self) -> Result<(), axum::Error> {
+        if self.asr_reply.is_some() || self.pending.len() < PIECE_SAMPLES {
+            return Ok(());
+        }
+        let take = (self.pending.len() / PIECE_SAMPLES * PIECE_SAMPLES).min(MAX_PUSH_SAMPLES);
+        let piece: Vec<f32> = self.pending.drain(..take).collect();
+        self.submit(piece).await
+    }
+
+    async fn submit(&mut self, piece: Vec<f32>) -> Result<(), axum::Error> {
+        let submitted = match self.stream() {
+            Ok(stream) => stream.submit(piece).await,
+            Err(err) => Err(err),
+        };
+        match submitted {
+            Ok(reply) => {
+                self.asr_reply = Some(reply);
+                Ok(())
+            }
+            Err(err) => {
+                // The recogniser cannot take audio (its model is unavailable): what waits for
+                // it cannot be transcribed either, and must not pile up.
+                self.pending.clear();
+                self.emit(Err(err)).await
+            }
+        }
+    }
+
+    async fn emit_all(
+        &mut self,
+        result: Result<Vec<StreamEvent>, ApiError>,
+    ) -> Result<(), axum::Error> {
+        match result {
+            Ok(events) => {
+                for event in events {
+                    self.emit(Ok(Some(event))).await?;
+                }
+                Ok(())
+            }
+            Err(err) => self.emit(Err(err)).await,
+        }
+    }
+
+    /// Waits for the hand-over in flight, then transcribes all audio still waiting; returns
+    /// the recogniser's results in order.
+    async fn settle(&mut self) -> Vec<Result<Option<StreamEvent>, ApiError>> {
+        let mut results = Vec::new();
+        if let Some(reply) = self.asr_reply.take() {
+            results.push(reply.await.unwrap_or_else(|_| {
+                Err(ApiError::Internal(
+                    "the speech engine dropped a stream".into(),
+                ))
+            }));
+        }
+        while !self.pending.is_empty() {
+            let take = self.pending.len().min(MAX_PUSH_SAMPLES);
+            let piece: Vec<f32> = self.pending.drain(..take).collect();
+            results.push(match self.stream() {
+                Ok(stream) => stream.push(piece).await,
+                Err(err) => Err(err),
+            });
+        }
+        results
+            .into_iter()
+            .flat_map(|result| match result {
+                Ok(events) => events.into_iter().map(|e| Ok(Some(e))).collect(),
+                Err(err) => vec![Err(err)],
+            })
+            .collect()
     }
 
     fn stream(&mut self) -> Result<&AsrStream, ApiError> {
@@ -455,6 +719,11 @@ impl Live {
             .await
         {
             Ok(metrics) => {
+                self.signals.audio_measures(AudioMeasures {
+                    loudness: metrics.loudness.value,
+                    clipping_pct: metrics.clipping.value,
+                    pitch_range: metrics.pitch_range.value,
+                });
                 self.send(json!({
                     "type": "metrics",
                     "window_seconds": (window_seconds * 100.0).round() / 100.0,
@@ -469,25 +738,17 @@ impl Live {
         }
     }
 
-    async fn recognise(&mut self, piece: Vec<f32>) -> Result<(), axum::Error> {
-        self.measure(&piece).await?;
-        let result = match self.stream() {
-            Ok(stream) => stream.push(piece).await,
-            Err(err) => Err(err),
-        };
-        self.emit(result).await
-    }
-
     /// The connection is gone: what was said of the current answer — including audio not
     /// yet transcribed — is kept for the next connection to this session.
     async fn park(&mut self) {
-        let rest = std::mem::take(&mut self.pending);
-        if let Some(stream) = &self.stream {
-            if !rest.is_empty() {
-                if let Ok(Some(StreamEvent::Final { text, .. })) = stream.push(rest).await {
+        if self.stream.is_some() {
+            for result in self.settle().await {
+                if let Ok(Some(StreamEvent::Final { text, .. })) = result {
                     self.answer.push(text);
                 }
             }
+        }
+        if let Some(stream) = &self.stream {
             if let Ok(Some(StreamEvent::Final { text, .. })) = stream.end_of_speech().await {
                 self.answer.push(text);
             }
@@ -507,6 +768,9 @@ impl Live {
                     .await
             }
             Ok(asked) => {
+                if let Some(question) = &asked.question {
+                    self.new_question(&question.text);
+                }
                 self.send(json!({
                     "type": "question",
                     "question": asked.question,
@@ -519,10 +783,37 @@ impl Live {
         }
     }
 
+    fn new_question(&mut self, text: &str) {
+        self.signals.question(text);
+        self.nudges.new_answer();
+    }
+
+    /// Evaluates the nudge rules on `source`'s clock and sends what fires. `arrived` is when
+    /// the data that closed the evidence window reached the server.
+    async fn nudge(&mut self, source: Source, arrived: Instant) -> Result<(), axum::Error> {
+        let signals = self.signals.signals();
+        let now = self.signals.clock(source);
+        let language = self.language.clone().unwrap_or_else(|| "en".into());
+        let Some(nudge) = self.nudges.evaluate(&signals, source, now, &language) else {
+            return Ok(());
+        };
+        let latency = arrived.elapsed().as_secs_f64();
+        self.state.metrics.nudge_sent(&nudge.kind, latency);
+        self.send(json!({
+            "type": "nudge",
+            "kind": nudge.kind,
+            "category": nudge.category,
+            "severity": nudge.severity,
+            "message": nudge.message,
+            "evidence": nudge.evidence,
+            "latency_ms": (latency * 10_000.0).round() / 10.0,
+        }))
+        .await
+    }
+
     async fn answer_end(&mut self) -> Result<(), axum::Error> {
-        if !self.pending.is_empty() {
-            let rest = std::mem::take(&mut self.pending);
-            self.recognise(rest).await?;
+        for result in self.settle().await {
+            self.emit(result).await?;
         }
         let result = match self.stream() {
             Ok(stream) => stream.end_of_speech().await,
@@ -557,16 +848,22 @@ impl Live {
                     "decision": reply.decision,
                 }))
                 .await?;
+                self.signals.answer_finished();
+                let decided = Instant::now();
                 match reply.next_question {
                     Some(question) => {
+                        self.new_question(&question.text);
                         self.send(json!({"type": "question", "question": question}))
-                            .await
+                            .await?;
                     }
                     None => {
                         self.send(json!({"type": "session.ended", "summary": reply.summary}))
-                            .await
+                            .await?;
                     }
                 }
+                // A nudge about the answer just given comes after the next question, so the
+                // client never waits for the question behind advice.
+                self.nudge(Source::Audio, decided).await
             }
             Err(err) => self.error(err.code(), err.to_string()).await,
         }
@@ -599,6 +896,14 @@ impl Live {
                 end,
             })) => {
                 self.answer.push(text.clone());
+                self.signals.words(words.iter().map(|w| TimedWord {
+                    start: w.start,
+                    end: w.end,
+                    text: w.word.clone(),
+                }));
+                // Transcript-driven evidence closes when the recogniser delivers the words
+                // (its own lag is reported with the transcript, not as nudge latency).
+                self.nudge(Source::Audio, Instant::now()).await?;
                 self.send(json!({
                     "type": "transcript.final",
                     "text": text,

@@ -187,3 +187,17 @@ impl Reply {
         assert_eq!(self.headers["x-frame-options"], "DENY");
     }
 }
+
+/// The models a live stream with camera runs (speech, voice activity, face, pose,
+/// expression), fetched into the user's cache. Blocking.
+pub fn fetch_live_models() {
+    for name in [
+        "whisper-base",
+        "silero-vad",
+        "mediapipe-face",
+        "mediapipe-pose",
+        "fer-mini-xception",
+    ] {
+        mianshi_models::fetch_into_user_cache(name).unwrap();
+    }
+}

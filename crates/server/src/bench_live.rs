@@ -1,0 +1,281 @@
+//! `mianshi bench live`: N candidates at once, each replaying a recorded talking-head answer
+//! (audio + camera) through the live stream at recording pace, against a local server (started
+//! here, SQLite, the default models) or a remote one. Prints per-session real-time factor,
+//! transcript lag, nudge latency, camera frames analysed and dropped, and the process's CPU
+//! and memory.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::replay::{demo_clip, replay, Recording, ReplayOptions, ReplaySummary};
+use crate::{Config, ConfigLayer, Server, ServerError};
+
+pub struct LiveBenchOptions {
+    pub sessions: usize,
+    /// Seconds of answer each session streams (the 25 s demo clip repeated).
+    pub duration: f64,
+    /// A running server (`http://host:port`); one is started here when absent.
+    pub server: Option<String>,
+    /// Another recording to replay instead of the demo clip.
+    pub clip: Option<PathBuf>,
+    /// Camera frames per second sent (0: audio only).
+    pub camera_fps: f64,
+}
+
+fn err(e: impl std::fmt::Display) -> ServerError {
+    ServerError::Serve(std::io::Error::other(e.to_string()))
+}
+
+const MODELS: [&str; 7] = [
+    "whisper-base",
+    "silero-vad",
+    "multilingual-e5-small",
+    "mediapipe-face",
+    "mediapipe-pose",
+    "fer-mini-xception",
+    "speech-test-clips",
+];
+
+/// CPU seconds this process has used (user + system), from /proc.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may contain spaces) start after ") ".
+    let rest = stat.rsplit_once(") ")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Resident memory now and at its peak, MB.
+fn rss_mb() -> (Option<f64>, Option<f64>) {
+    (
+        crate::bench::process_memory_mb("VmRSS:"),
+        crate::bench::process_memory_mb("VmHWM:"),
+    )
+}
+
+fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    crate::bench::percentile(&sorted, p)
+}
+
+fn ms(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{:.0}", v * 1000.0))
+}
+
+fn secs(x: Option<f64>) -> String {
+    x.map_or("-".into(), |v| format!("{v:.2}"))
+}
+
+pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
+    let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
+    let clip_dir = dir.path().to_owned();
+    let clip = options.clip.clone();
+    let camera_fps = options.camera_fps;
+    let recording = tokio::task::spawn_blocking(move || -> Result<Recording, ServerError> {
+        for name in MODELS {
+            mianshi_models::fetch_into_user_cache(name).map_err(err)?;
+        }
+        let path = match clip {
+            Some(path) => path,
+            None => demo_clip(
+                &mianshi_models::fetch_into_user_cache("vision-test-webcam").map_err(err)?,
+                &mianshi_models::fetch_into_user_cache("speech-test-clips").map_err(err)?,
+                &clip_dir,
+            )
+            .map_err(err)?,
+        };
+        let mut recording = Recording::open(&path, camera_fps.max(1.0)).map_err(err)?;
+        if camera_fps <= 0.0 {
+            recording.frames.clear();
+        }
+        Ok(recording)
+    })
+    .await
+    .map_err(err)??;
+    let times = (options.duration / recording.duration()).ceil().max(1.0) as usize;
+    let recording = std::sync::Arc::new(recording.repeated(times));
+
+    let mut local = None;
+    let base = match &options.server {
+        Some(server) => server.clone(),
+        None => {
+            let config = Config::resolve([ConfigLayer {
+                port: Some(0),
+                database_url: Some(format!(
+                    "sqlite://{}",
+                    dir.path().join("bench.db").display()
+                )),
+                model_dir: Some(mianshi_models::user_model_dir()),
+                log_files: Some(false),
+                fetch_models: Some(false),
+                ..Default::default()
+            }])
+            .map_err(err)?;
+            let server = Server::bind(config).await?;
+            let base = format!("http://{}", server.local_addr());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let running = tokio::spawn(server.run_until(async {
+                let _ = stopped.await;
+            }));
+            local = Some((stop, running));
+            base
+        }
+    };
+    // The models load on first use: one short warm-up stream, not measured.
+    let warm = Recording {
+        audio: recording.audio[..recording.audio.len().min(16_000 * 3)].to_vec(),
+        frames: recording.frames.iter().take(5).cloned().collect(),
+    };
+    let warm_options = ReplayOptions {
+        server: base.clone(),
+        language: "en".into(),
+        ..Default::default()
+    };
+    replay(&warm, &warm_options, |_| {}).await.map_err(err)?;
+
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..options.sessions {
+        let recording = recording.clone();
+        let options = ReplayOptions {
+            server: base.clone(),
+            language: "en".into(),
+            realtime: true,
+            timeout: Duration::from_secs(900),
+            hello: json!({"video_fps": 5})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        tasks.push(tokio::spawn(async move {
+            // Candidates do not all start in the same instant.
+            tokio::time::sleep(Duration::from_millis(700 * i as u64)).await;
+            replay(&recording, &options, |_| {}).await
+        }));
+    }
+    let mut summaries: Vec<Result<ReplaySummary, String>> = Vec::new();
+    for task in tasks {
+        summaries.push(match task.await {
+            Ok(result) => result.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_before.zip(cpu_seconds()).map(|(a, b)| b - a);
+    let (rss, peak) = rss_mb();
+    if let Some((stop, running)) = local {
+        let _ = stop.send(());
+        let _ = running.await;
+    }
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut out = format!(
+        "live stream load: {} sessions × {:.0} s answer (16 kHz audio{}; whisper-base streaming), {cores} cores, {}\n\n",
+        options.sessions,
+        recording.duration(),
+        if recording.frames.is_empty() {
+            String::new()
+        } else {
+            format!(" + camera {camera_fps:.0} fps, analysed at 5 fps")
+        },
+        options.server.as_deref().unwrap_or("local server"),
+    );
+    out += &format!(
+        "{:<8} {:>6} {:>12} {:>12} {:>7} {:>12} {:>12} {:>9} {:>8} {:>9}\n",
+        "session",
+        "RTF",
+        "final lag p50",
+        "p95 s",
+        "nudges",
+        "server p50 ms",
+        "p99 ms",
+        "analysed",
+        "dropped",
+        "score s"
+    );
+    let mut all_server = Vec::new();
+    let mut all_client = Vec::new();
+    let mut all_lags = Vec::new();
+    let mut realtime_sessions = 0;
+    for (i, summary) in summaries.iter().enumerate() {
+        let summary = match summary {
+            Ok(summary) => summary,
+            Err(e) => {
+                out += &format!("{i:<8} failed: {e}\n");
+                continue;
+            }
+        };
+        let server: Vec<f64> = summary
+            .of_type("nudge")
+            .filter_map(|n| n["latency_ms"].as_f64())
+            .map(|v| v / 1000.0)
+            .collect();
+        let frames = summary
+            .of_type("metrics")
+            .filter(|m| m["source"] == "video")
+            .last()
+            .map(|m| m["frames"].clone())
+            .unwrap_or_default();
+        let rtf = summary.real_time_factor;
+        if rtf.is_some_and(|r| r <= 1.05)
+            && percentile(&summary.final_lags, 95.0).is_some_and(|l| l <= 5.0)
+        {
+            realtime_sessions += 1;
+        }
+        out += &format!(
+            "{i:<8} {:>6} {:>12} {:>12} {:>7} {:>12} {:>12} {:>9} {:>8} {:>9}\n",
+            secs(rtf),
+            secs(percentile(&summary.final_lags, 50.0)),
+            secs(percentile(&summary.final_lags, 95.0)),
+            server.len(),
+            ms(percentile(&server, 50.0)),
+            ms(percentile(&server, 99.0)),
+            frames["analysed"]
+                .as_u64()
+                .map_or("-".into(), |v| v.to_string()),
+            frames["dropped"]
+                .as_u64()
+                .map_or("-".into(), |v| v.to_string()),
+            secs(summary.answer_to_score_seconds),
+        );
+        all_server.extend(server);
+        all_client.extend(summary.nudge_latencies.iter().copied());
+        all_lags.extend(summary.final_lags.iter().copied());
+    }
+    out += &format!(
+        "\nall sessions: nudge latency (evidence closed → sent, server) p50 {} ms, p99 {} ms over {} nudges\n",
+        ms(percentile(&all_server, 50.0)),
+        ms(percentile(&all_server, 99.0)),
+        all_server.len()
+    );
+    out += &format!(
+        "              nudge as seen by the client (evidence end in the recording → received, incl. transcription lag) p50 {} ms, p99 {} ms\n",
+        ms(percentile(&all_client, 50.0)),
+        ms(percentile(&all_client, 99.0)),
+    );
+    out += &format!(
+        "              final transcript lag (end of speech → received) p50 {} s, p95 {} s\n",
+        secs(percentile(&all_lags, 50.0)),
+        secs(percentile(&all_lags, 95.0)),
+    );
+    if options.server.is_none() {
+        out += &format!(
+            "process (server + {} clients): CPU {} of {cores} cores over {wall:.0} s, RSS {} MB now, peak {} MB\n",
+            options.sessions,
+            cpu.map_or("-".into(), |c| format!("{:.0} %", 100.0 * c / wall / cores as f64)),
+            rss.map_or("-".into(), |v| format!("{v:.0}")),
+            peak.map_or("-".into(), |v| format!("{v:.0}")),
+        );
+    }
+    out += &format!(
+        "real time (RTF ≤ 1.05 and final lag p95 ≤ 5 s): {realtime_sessions} of {} sessions; goal ≥ 8 sessions with nudge p99 ≤ 200 ms\n",
+        options.sessions
+    );
+    Ok(out)
+}
