@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use mianshi_server::logging;
 use mianshi_server::{Config, ConfigLayer, Server};
 
+mod review;
+
 #[derive(Parser)]
 #[command(
     name = "mianshi",
@@ -38,6 +40,12 @@ enum Command {
     /// Benchmarks that print a table.
     #[command(subcommand)]
     Bench(BenchTarget),
+    /// The review expert's training data: feature windows with rule labels.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Train a model.
+    #[command(subcommand)]
+    Train(TrainTarget),
     /// Practise an interview in the terminal: type each answer, end it with a line holding
     /// only "." or with Ctrl-D; Ctrl-D on an empty answer ends the interview.
     Practice(PracticeArgs),
@@ -153,6 +161,9 @@ struct ModelDirArg {
 
 #[derive(Subcommand)]
 enum BenchTarget {
+    /// The fusion model's per-window latency on one core, batch 1 and batched, beside the
+    /// rule engine's.
+    Review(review::BenchArgs),
     /// Whisper: ours against faster-whisper on the same clips (scripts/bench-asr.sh sets up
     /// faster-whisper in a throwaway venv and passes --peer-python).
     Asr {
@@ -252,7 +263,25 @@ struct ResumeArgs {
 }
 
 #[derive(Subcommand)]
+enum DatasetCommand {
+    /// Build the review dataset from real videos and voices (models and test media are
+    /// fetched on first use; espeak-ng synthesises the scripted answers).
+    Build(review::DatasetBuildArgs),
+}
+
+#[derive(Subcommand)]
+enum TrainTarget {
+    /// The fusion Transformer on a dataset from `mianshi dataset build` (seed defaults:
+    /// 100 epochs, batch 8, learning rate 5e-4); writes the best checkpoint, a CSV log and
+    /// curves.png.
+    Review(review::TrainArgs),
+}
+
+#[derive(Subcommand)]
 enum EvalTarget {
+    /// The fusion model against the rule labels: MAE per dimension, reminder accuracy and F1,
+    /// a confusion table, and the same with the camera or the microphone hidden.
+    Review(review::EvalArgs),
     /// Field-level precision/recall/F1 of the résumé parser on a labelled folder (files with
     /// X.expected.json labels; a folder holding resumes/ and jd/ evaluates both).
     Resume { dir: PathBuf },
@@ -291,6 +320,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Resume(args) => resume(args),
         Command::Eval(EvalTarget::Resume { dir }) => eval_resume(&dir),
         Command::Eval(EvalTarget::Interviewer { answers }) => eval_interviewer(answers.as_deref()),
+        Command::Eval(EvalTarget::Review(args)) => review::eval_review(args),
+        Command::Dataset(DatasetCommand::Build(args)) => review::dataset_build(args),
+        Command::Train(TrainTarget::Review(args)) => review::train_review(args),
+        Command::Bench(BenchTarget::Review(args)) => review::bench_review(args),
         Command::Practice(args) => practice(args),
         Command::Models(command) => models(command),
         Command::Transcribe(args) => transcribe(args),
@@ -727,6 +760,13 @@ fn stream(args: StreamArgs) -> anyhow::Result<()> {
         summary.answer_to_score_seconds.unwrap_or(f64::NAN)
     );
     Ok(())
+}
+
+/// Fetches a model or test set if needed; its directory.
+fn fetch(cache: &mianshi_models::ModelCache, name: &str) -> anyhow::Result<PathBuf> {
+    let spec = mianshi_models::manifest().get(name)?;
+    cache.fetch(spec, &Bar(std::sync::Mutex::new(None)))?;
+    Ok(cache.model_dir(spec))
 }
 
 fn model_cache(arg: &ModelDirArg) -> anyhow::Result<mianshi_models::ModelCache> {

@@ -194,6 +194,7 @@ mod tests {
                 source: AnswerSource::Typed,
                 started_at: None,
                 ended_at: Utc.timestamp_opt(1_700_000_100 + i64::from(n), 0).unwrap(),
+                delivery: None,
             },
             score: None,
         }

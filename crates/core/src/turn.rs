@@ -51,6 +51,37 @@ pub struct Answer {
     pub source: AnswerSource,
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: DateTime<Utc>,
+    /// How the candidate came across while giving it (spoken answers with the live stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+}
+
+/// The review expert's behaviour scores over one answer: the mean of its 5-second windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Delivery {
+    /// `model` (the trained fusion model) or `rules` (the rule engine).
+    pub source: String,
+    /// How many windows were scored.
+    pub windows: u32,
+    /// language, composure, body, focus, overall — each absent (`null`) when what it needs
+    /// was not measured (no camera, nothing said, screening).
+    pub scores: Vec<DeliveryScore>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryScore {
+    pub dimension: String,
+    pub value: Option<f32>,
+    /// The measured signals behind it (the rule engine's terms), averaged over the answer.
+    pub evidence: Vec<DeliveryEvidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryEvidence {
+    pub signal: String,
+    pub mean: f32,
+    /// The band that scores full marks.
+    pub good: [f32; 2],
 }
 
 /// A quoted span of the answer (or a measured value) that moved a score.

@@ -82,6 +82,13 @@ impl Clause {
     }
 }
 
+/// Every clause holds on a measured value (an absent signal never satisfies a clause).
+pub(crate) fn all_hold(clauses: &[Clause], signals: &Signals) -> bool {
+    clauses
+        .iter()
+        .all(|c| signals.get(c.signal).is_some_and(|v| c.holds(v)))
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Kind {
@@ -106,6 +113,12 @@ impl Kind {
         self.when
             .first()
             .map_or(Source::Audio, |c| c.signal.source())
+    }
+
+    /// Whether the rule's condition holds on these signals right now (no hold time, no
+    /// cooldown): what the live engine starts timing, and a window's reminder label.
+    pub fn holds(&self, signals: &Signals, screening: bool) -> bool {
+        !(self.uses_expression && screening) && all_hold(&self.when, signals)
     }
 
     pub fn message(&self, language: &str) -> &str {
@@ -250,12 +263,7 @@ impl NudgeEngine {
                 continue;
             }
             let state = &mut self.states[i];
-            let holds = !(kind.uses_expression && self.screening)
-                && kind
-                    .when
-                    .iter()
-                    .all(|c| signals.get(c.signal).is_some_and(|v| c.holds(v)));
-            if !holds {
+            if !kind.holds(signals, self.screening) {
                 state.held_since = None;
                 continue;
             }

@@ -61,6 +61,10 @@ pub struct ConfigLayer {
     /// stream; it pings the client at a quarter of that [default: 120]
     #[arg(long, env = "MIANSHI_LIVE_IDLE_SECONDS")]
     pub live_idle_seconds: Option<u64>,
+    /// Checkpoint of the review expert's fusion model (`mianshi train review --out`); without
+    /// one, behaviour scores come from the rule engine [default: <model_dir>/review-fusion]
+    #[arg(long, env = "MIANSHI_REVIEW_MODEL")]
+    pub review_model: Option<PathBuf>,
 }
 
 impl ConfigLayer {
@@ -82,6 +86,7 @@ impl ConfigLayer {
             whisper_model: self.whisper_model.or(lower.whisper_model),
             fetch_models: self.fetch_models.or(lower.fetch_models),
             live_idle_seconds: self.live_idle_seconds.or(lower.live_idle_seconds),
+            review_model: self.review_model.or(lower.review_model),
         }
     }
 
@@ -142,6 +147,7 @@ pub struct Config {
     pub model_dir: PathBuf,
     pub whisper_model: String,
     pub fetch_models: bool,
+    pub review_model: PathBuf,
 }
 
 impl fmt::Debug for Config {
@@ -164,11 +170,14 @@ impl fmt::Debug for Config {
             .field("model_dir", &self.model_dir)
             .field("whisper_model", &self.whisper_model)
             .field("fetch_models", &self.fetch_models)
+            .field("review_model", &self.review_model)
             .finish()
     }
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "mianshi.toml";
+/// Where `mianshi train review` puts its checkpoint inside the model cache by default.
+pub const REVIEW_MODEL_DIR: &str = "review-fusion";
 
 impl Config {
     /// Stacks the layers (highest precedence first) over the defaults and validates the result.
@@ -193,6 +202,13 @@ impl Config {
             resume_max_bytes: merged.resume_max_bytes.unwrap_or(10 * 1024 * 1024),
             parse_workers: merged.parse_workers.unwrap_or(2),
             live_idle_seconds: merged.live_idle_seconds.unwrap_or(120),
+            review_model: merged.review_model.unwrap_or_else(|| {
+                merged
+                    .model_dir
+                    .clone()
+                    .unwrap_or_else(default_model_dir)
+                    .join(REVIEW_MODEL_DIR)
+            }),
             model_dir: merged.model_dir.unwrap_or_else(default_model_dir),
             whisper_model: merged.whisper_model.unwrap_or_else(|| "base".to_owned()),
             fetch_models: merged.fetch_models.unwrap_or(true),

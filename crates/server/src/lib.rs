@@ -16,11 +16,33 @@ pub mod logging;
 pub mod metrics;
 pub mod models;
 pub mod replay;
+pub mod review_data;
 pub mod routes;
 pub mod semantic;
 pub mod state;
 pub mod web;
 pub mod webm_video;
+
+/// The fusion model when its checkpoint is there and loads, the rule engine otherwise (said in
+/// the log: a damaged checkpoint must not stop the server).
+fn load_behaviour_scorer(dir: &std::path::Path) -> mianshi_review::scorer::BehaviourScorer {
+    use mianshi_review::scorer::BehaviourScorer;
+    let rules = mianshi_review::Rules::built_in();
+    if !dir.join(mianshi_review::train::MODEL_FILE).is_file() {
+        tracing::info!(checkpoint = %dir.display(), "no review model; behaviour scores come from the rule engine");
+        return BehaviourScorer::rules_only(rules);
+    }
+    match BehaviourScorer::with_model(rules.clone(), dir) {
+        Ok(scorer) => {
+            tracing::info!(checkpoint = %dir.display(), "behaviour scores from the review model");
+            scorer
+        }
+        Err(err) => {
+            tracing::warn!(checkpoint = %dir.display(), %err, "the review model does not load; behaviour scores come from the rule engine");
+            BehaviourScorer::rules_only(rules)
+        }
+    }
+}
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -218,7 +240,9 @@ impl Server {
             let embedder = embedder.clone();
             tokio::task::spawn_blocking(move || embedder.get());
         }
+        let behaviour = Arc::new(load_behaviour_scorer(&config.review_model));
         let state = AppState {
+            behaviour,
             asr,
             vision: Arc::new(camera::VisionSlot::new(config.model_dir.clone())),
             embedder: embedder.clone(),

@@ -27,4 +27,6 @@ pub struct AppState {
     pub parked_answers: Arc<crate::routes::live::ParkedAnswers>,
     /// The live nudge kinds and their rules.
     pub nudges: Arc<mianshi_review::Catalogue>,
+    /// Behaviour scores per window: the review model, or the rule engine without one.
+    pub behaviour: Arc<mianshi_review::scorer::BehaviourScorer>,
 }

@@ -27,8 +27,13 @@ fn audio_frame(timestamp_ms: u64, samples: &[f32]) -> Vec<u8> {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// The next event other than a nudge.
+/// The next event other than a nudge or behaviour scores.
 async fn next_event(socket: &mut Socket) -> Value {
+    next_event_but(socket, &["nudge", "behaviour"]).await
+}
+
+/// The next event whose type is not in `skipped`.
+async fn next_event_but(socket: &mut Socket, skipped: &[&str]) -> Value {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(120), socket.next())
             .await
@@ -37,8 +42,9 @@ async fn next_event(socket: &mut Socket) -> Value {
             .expect("a frame");
         if let Message::Text(text) = message {
             let event: Value = serde_json::from_str(text.as_str()).expect("JSON event");
-            // Nudges have their own tests (live_nudges.rs); here they may come at any time.
-            if event["type"] != "nudge" {
+            // Nudges and behaviour scores have their own tests (live_nudges.rs); they may come
+            // at any time.
+            if !skipped.iter().any(|s| event["type"] == *s) {
                 return event;
             }
         }
@@ -433,6 +439,80 @@ async fn the_turn_ends_by_itself_after_the_candidates_patience() {
     );
     let session = server.get(&format!("/api/interview/session/{id}")).await;
     assert_eq!(session.body["turn_count"], 1, "{}", session.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_review_checkpoint_behaviour_scores_come_from_the_model_and_say_so() {
+    let clips = tokio::task::spawn_blocking(|| {
+        fetched("whisper-base");
+        fetched("silero-vad");
+        fetched("speech-test-clips")
+    })
+    .await
+    .unwrap();
+    // A checkpoint as `mianshi train review` writes it (untrained weights: this test is about
+    // the plumbing; tests/review_model.rs trains one).
+    let checkpoint = tempfile::tempdir().unwrap();
+    let kinds = mianshi_review::Catalogue::built_in()
+        .kinds
+        .iter()
+        .map(|k| k.id.clone())
+        .collect();
+    mianshi_review::train::Trained::fresh(mianshi_review::fusion::FusionConfig::new(kinds))
+        .unwrap()
+        .save(checkpoint.path())
+        .unwrap();
+    let server = TestServer::start_configured(
+        mianshi_store::test_support::TestDatabase::sqlite(),
+        Some(mianshi_models::user_model_dir()),
+        mianshi_server::ConfigLayer {
+            review_model: Some(checkpoint.path().to_owned()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let id = new_session(&server, "behaviour").await;
+    let mut socket = connect(&server, &id).await;
+    socket
+        .send(json_message(json!({"type": "hello", "version": 1})))
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut socket).await["type"], "hello");
+    assert_eq!(next_event(&mut socket).await["type"], "question");
+    // About 11 s of speech with short pauses: two behaviour windows.
+    let mut audio = vec![0.0f32; 8_000];
+    for _ in 0..3 {
+        audio.extend(load_clip(&clips, "en_quick_brown_fox"));
+        audio.extend(std::iter::repeat_n(0.0, 4_000));
+    }
+    audio.resize(11 * 16_000, 0.0);
+    send_audio_paced(&mut socket, &audio, Some(3.0)).await;
+    socket
+        .send(json_message(json!({"type": "answer_end"})))
+        .await
+        .unwrap();
+    let mut behaviour = Vec::new();
+    let score = loop {
+        let event = next_event_but(&mut socket, &["nudge"]).await;
+        match event["type"].as_str() {
+            Some("behaviour") => behaviour.push(event),
+            Some("score") => break event,
+            _ => {}
+        }
+    };
+    assert!(!behaviour.is_empty(), "no behaviour events");
+    for b in &behaviour {
+        assert_eq!(b["source"], "model", "{b}");
+        assert!(b["scores"]["language"].is_number(), "{b}");
+        // No camera: no body or focus score, from the model either.
+        assert!(
+            b["scores"]["focus"].is_null() && b["scores"]["body"].is_null(),
+            "{b}"
+        );
+    }
+    assert_eq!(score["delivery"]["source"], "model", "{score}");
+    socket.close(None).await.unwrap();
     server.stop().await;
 }
 

@@ -45,9 +45,14 @@ async fn a_replayed_talking_head_answer_gets_transcripts_metrics_nudges_and_the_
     assert!((recording.duration() - 25.0).abs() < 0.5);
     assert!(recording.frames.len() >= 240, "{}", recording.frames.len());
 
-    let server = TestServer::start_with_models(
+    // No review checkpoint: behaviour scores come from the rule engine (and say so).
+    let server = TestServer::start_configured(
         mianshi_store::test_support::TestDatabase::sqlite(),
         Some(mianshi_models::user_model_dir()),
+        mianshi_server::ConfigLayer {
+            review_model: Some(dir.path().join("no-checkpoint")),
+            ..Default::default()
+        },
     )
     .await;
     let options = ReplayOptions {
@@ -129,9 +134,51 @@ async fn a_replayed_talking_head_answer_gets_transcripts_metrics_nudges_and_the_
         assert!(nudge["latency_ms"].as_f64().unwrap() < 1_000.0, "{nudge}");
     }
 
-    // After answer_end: the score, then the next question.
+    // Behaviour scores every 5 s of audio, from the rules, with the camera dimensions
+    // present; the window where he looks away has the lowest focus.
+    let behaviour = kinds(events, "behaviour");
+    assert!(behaviour.len() >= 4, "{} behaviour events", behaviour.len());
+    for b in &behaviour {
+        assert_eq!(b["source"], "rules", "{b}");
+        for d in mianshi_review::DIMENSIONS {
+            let v = &b["scores"][d];
+            assert!(
+                v.is_null() || (0.0..=100.0).contains(&v.as_f64().unwrap()),
+                "{b}"
+            );
+        }
+    }
+    let focus: Vec<f64> = behaviour
+        .iter()
+        .filter_map(|b| b["scores"]["focus"].as_f64())
+        .collect();
+    eprintln!("focus per window {focus:?}");
+    assert!(focus.len() >= 3, "{focus:?}");
+    assert!(
+        focus.iter().cloned().fold(f64::MAX, f64::min) < focus[0] - 10.0,
+        "looking away lowers focus: {focus:?}"
+    );
+    let evidence = behaviour[0]["evidence"].to_string();
+    assert!(evidence.contains("at_camera_pct"), "{evidence}");
+
+    // After answer_end: the score with the answer's delivery summary, then the next question.
     let score_at = events.iter().position(|e| e["type"] == "score").unwrap();
     assert!(events[score_at]["score"]["overall"].is_number());
+    let delivery = &events[score_at]["delivery"];
+    assert_eq!(delivery["source"], "rules", "{delivery}");
+    assert!(delivery["windows"].as_u64().unwrap() >= 4, "{delivery}");
+    assert_eq!(delivery["scores"][3]["dimension"], "focus");
+    assert!(delivery["scores"][3]["value"].is_number(), "{delivery}");
     assert!(events[score_at..].iter().any(|e| e["type"] == "question"));
+    // The summary is kept with the answer.
+    let session = summary.session_id.clone();
+    let results = server
+        .get(&format!("/api/interview/results/{session}"))
+        .await;
+    let stored = results.body.to_string();
+    assert!(
+        stored.contains("\"delivery\"") && stored.contains("at_camera_pct"),
+        "{stored}"
+    );
     server.stop().await;
 }

@@ -73,8 +73,13 @@ async fn open(server: &TestServer, metadata: Value) -> Socket {
     tokio_tungstenite::connect_async(url).await.unwrap().0
 }
 
-/// The next event other than a nudge.
+/// The next event other than a nudge or behaviour scores.
 async fn next_event(socket: &mut Socket) -> Value {
+    next_event_but(socket, &["nudge", "behaviour"]).await
+}
+
+/// The next event whose type is not in `skipped`.
+async fn next_event_but(socket: &mut Socket, skipped: &[&str]) -> Value {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(60), socket.next())
             .await
@@ -83,8 +88,9 @@ async fn next_event(socket: &mut Socket) -> Value {
             .expect("a frame");
         if let Message::Text(text) = message {
             let event: Value = serde_json::from_str(text.as_str()).unwrap();
-            // Nudges have their own tests (live_nudges.rs); here they may come at any time.
-            if event["type"] != "nudge" {
+            // Nudges and behaviour scores have their own tests (live_nudges.rs); they may come
+            // at any time.
+            if !skipped.iter().any(|s| event["type"] == *s) {
                 return event;
             }
         }

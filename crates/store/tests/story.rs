@@ -62,6 +62,7 @@ fn turn(index: u32, answered: bool) -> Turn {
             source: AnswerSource::Typed,
             started_at: Some(at),
             ended_at: at,
+            delivery: None,
         }),
         score: answered.then(|| Score {
             overall: 72,

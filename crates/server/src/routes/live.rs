@@ -24,8 +24,10 @@ use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use mianshi_review::scorer::DeliveryTracker;
 use mianshi_review::signals::{AudioMeasures, TimedWord};
-use mianshi_review::{LiveSignals, NudgeEngine, Source};
+use mianshi_review::window::{FeatureWindow, WINDOW_SECONDS};
+use mianshi_review::{LiveSignals, NudgeEngine, Source, DIMENSIONS};
 
 use crate::asr::{AsrStream, PendingResult};
 use crate::error::ApiError;
@@ -44,21 +46,40 @@ pub struct ParkedAnswers {
     parked: std::sync::Mutex<std::collections::VecDeque<(SessionId, Vec<String>)>>,
     /// Sessions with a connection open (or still parking what it heard).
     connected: std::sync::Mutex<std::collections::HashSet<SessionId>>,
+    /// Sessions whose connection has ended and is transcribing what it heard for the parked
+    /// answer (on a busy server that can take a while).
+    parking: std::sync::Mutex<std::collections::HashSet<SessionId>>,
 }
+
+/// How long a reconnect waits for an open connection of the session to go, and for an ended
+/// one to finish parking its answer (waiting beats losing the words).
+const RECONNECT_WAIT_OPEN: std::time::Duration = std::time::Duration::from_secs(5);
+const RECONNECT_WAIT_PARKING: std::time::Duration = std::time::Duration::from_secs(120);
 
 const MAX_PARKED: usize = 10_000;
 
 impl ParkedAnswers {
-    /// Waits (up to 5 s) for an earlier connection of the session to finish parking, then
-    /// claims the session and returns its parked answer.
+    /// Waits for an earlier connection of the session to end (up to 5 s) and to finish
+    /// parking its answer (up to 2 min), then claims the session and returns the parked
+    /// answer.
     async fn connect(&self, id: SessionId) -> Vec<String> {
-        for _ in 0..100 {
+        let started = std::time::Instant::now();
+        loop {
             let claimed = self
                 .connected
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(id);
-            if claimed {
+            let parking = self
+                .parking
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&id);
+            let waited = started.elapsed();
+            if claimed
+                || (!parking && waited >= RECONNECT_WAIT_OPEN)
+                || waited >= RECONNECT_WAIT_PARKING
+            {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -66,9 +87,17 @@ impl ParkedAnswers {
         self.take(id)
     }
 
+    /// The connection has ended and is parking what it heard.
+    fn parking(&self, id: SessionId) {
+        let mut parking = self.parking.lock().unwrap_or_else(|e| e.into_inner());
+        parking.insert(id);
+    }
+
     fn disconnect(&self, id: SessionId) {
         let mut connected = self.connected.lock().unwrap_or_else(|e| e.into_inner());
         connected.remove(&id);
+        let mut parking = self.parking.lock().unwrap_or_else(|e| e.into_inner());
+        parking.remove(&id);
     }
 
     fn park(&self, id: SessionId, utterances: Vec<String>) {
@@ -112,6 +141,10 @@ const TURN_PATIENCE_RANGE: (f64, f64) = (0.5, 3.0);
 /// Delivery metrics are measured over the last 20 s of audio, once a second of audio.
 const METRICS_WINDOW_SAMPLES: usize = 16_000 * 20;
 const METRICS_EVERY_SAMPLES: usize = 16_000;
+/// Behaviour scores every this many metrics events (one window of the review expert).
+const BEHAVIOUR_EVERY_METRICS: u64 = 5;
+/// Camera frames older than this (wall clock) no longer count as a live camera.
+const CAMERA_STALE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest frame accepted: a camera JPEG or a few seconds of MediaRecorder output fit well
 /// under it; anything bigger is not a live stream and must not be buffered.
 const MAX_MESSAGE_BYTES: usize = 4 << 20;
@@ -171,10 +204,13 @@ pub async fn video_stream(
             webm_video: None,
             recent: std::collections::VecDeque::with_capacity(METRICS_WINDOW_SAMPLES),
             since_metrics: 0,
+            metrics_sent: 0,
+            delivery: DeliveryTracker::default(),
         };
         if let Err(err) = live.run().await {
             tracing::warn!(session_id = %id, %err, "live stream ended with an error");
         }
+        live.state.parked_answers.parking(id);
         live.park().await;
         live.state.parked_answers.disconnect(id);
         // What is queued still goes out (the writer gives up on a client that stops reading).
@@ -275,6 +311,9 @@ struct Live {
     /// The last `METRICS_WINDOW_SAMPLES` of audio, and audio since the last metrics event.
     recent: std::collections::VecDeque<f32>,
     since_metrics: usize,
+    metrics_sent: u64,
+    /// The behaviour scores of the open answer, committed with it.
+    delivery: DeliveryTracker,
 }
 
 impl Live {
@@ -729,13 +768,82 @@ impl Live {
                     "window_seconds": (window_seconds * 100.0).round() / 100.0,
                     "metrics": metrics,
                 }))
-                .await
+                .await?;
+                self.metrics_sent += 1;
+                if self.metrics_sent.is_multiple_of(BEHAVIOUR_EVERY_METRICS) {
+                    self.behaviour().await?;
+                }
+                Ok(())
             }
             Err(err) => {
                 tracing::debug!(%err, "live metrics skipped");
                 Ok(())
             }
         }
+    }
+
+    /// Scores the last window (5 s of audio and of camera) on the CPU pool and sends the
+    /// `behaviour` event; the open answer keeps the reading for its summary. Skipped when
+    /// the pool is busy.
+    async fn behaviour(&mut self) -> Result<(), axum::Error> {
+        let keep = (WINDOW_SECONDS * 16_000.0) as usize;
+        let audio: Vec<f32> = self
+            .recent
+            .iter()
+            .skip(self.recent.len().saturating_sub(keep))
+            .copied()
+            .collect();
+        let camera_live = self
+            .video
+            .newest_arrival
+            .is_some_and(|t| t.elapsed() < CAMERA_STALE);
+        let frames: Vec<mianshi_vision::FrameFeatures> = if camera_live {
+            let window = self.video.window();
+            let from = window.last().map_or(0.0, |f| f.t - WINDOW_SECONDS + 0.1);
+            window.iter().filter(|f| f.t >= from).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let start = frames.first().map_or(0.0, |f| f.t);
+        let signals = self.signals.signals();
+        let scorer = self.state.behaviour.clone();
+        let screening = self.video.screening;
+        let scored = self
+            .state
+            .cpu
+            .run(move || {
+                let mel = mianshi_speech::pooled_log_mel(&audio, f64::MAX)
+                    .first()
+                    .copied();
+                scorer.score(&FeatureWindow::new(start, &frames, mel, signals), screening)
+            })
+            .await;
+        let reading = match scored {
+            Ok(Ok(reading)) => reading,
+            Ok(Err(err)) => {
+                tracing::warn!(%err, "behaviour scoring failed");
+                return Ok(());
+            }
+            Err(err) => {
+                tracing::debug!(%err, "behaviour scores skipped");
+                return Ok(());
+            }
+        };
+        self.delivery.add(&reading);
+        let scores: serde_json::Map<String, Value> = DIMENSIONS
+            .iter()
+            .zip(reading.values)
+            .map(|(d, v)| ((*d).to_owned(), json!(v.map(|v| (v * 10.0).round() / 10.0))))
+            .collect();
+        self.send(json!({
+            "type": "behaviour",
+            "source": reading.source,
+            "window_seconds": WINDOW_SECONDS,
+            "audio_seconds": (self.signals.clock(Source::Audio) * 100.0).round() / 100.0,
+            "scores": scores,
+            "evidence": reading.rules.scores,
+        }))
+        .await
     }
 
     /// The connection is gone: what was said of the current answer — including audio not
@@ -786,6 +894,8 @@ impl Live {
     fn new_question(&mut self, text: &str) {
         self.signals.question(text);
         self.nudges.new_answer();
+        // What was scored between answers (reading the question) is not part of the next.
+        self.delivery.take();
     }
 
     /// Evaluates the nudge rules on `source`'s clock and sends what fires. `arrived` is when
@@ -838,12 +948,23 @@ impl Live {
                 .await;
         }
         let started = self.answer_started.take();
-        match submit_answer(&self.state, self.id, &text, AnswerSource::Voice, started).await {
+        let delivery = self.delivery.take();
+        match submit_answer(
+            &self.state,
+            self.id,
+            &text,
+            AnswerSource::Voice,
+            started,
+            delivery.clone(),
+        )
+        .await
+        {
             Ok(reply) => {
                 self.send(json!({
                     "type": "score",
                     "turn_index": reply.turn_index,
                     "score": reply.score,
+                    "delivery": delivery,
                     "covered_key_points": reply.covered_key_points,
                     "decision": reply.decision,
                 }))

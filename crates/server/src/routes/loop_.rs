@@ -197,7 +197,7 @@ pub async fn answer(
     SessionPath(id): SessionPath,
     ApiJson(request): ApiJson<AnswerRequest>,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    submit_answer(&state, id, &request.text, AnswerSource::Typed, None)
+    submit_answer(&state, id, &request.text, AnswerSource::Typed, None, None)
         .await
         .map(Json)
 }
@@ -210,6 +210,7 @@ pub(crate) async fn submit_answer(
     text: &str,
     source: AnswerSource,
     started_at: Option<chrono::DateTime<Utc>>,
+    delivery: Option<mianshi_core::turn::Delivery>,
 ) -> Result<AnswerResponse, ApiError> {
     let state = state.clone();
     let text = text.trim().to_owned();
@@ -254,6 +255,7 @@ pub(crate) async fn submit_answer(
             source,
             started_at,
             ended_at: Utc::now(),
+            delivery,
         }),
         score: Some(reply.assessment.score.clone()),
     };
