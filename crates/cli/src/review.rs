@@ -199,24 +199,25 @@ pub fn eval_review(args: EvalArgs) -> anyhow::Result<()> {
     print!("{full}");
     println!();
     println!(
-        "Robustness: the same windows with a modality hidden from the model (labels unchanged):"
+        "Robustness: windows that had the modality, with it hidden (labels: the full-information rule scores):"
     );
-    for (name, hide) in [
-        ("camera hidden", Hide::Camera),
-        ("microphone hidden", Hide::Microphone),
-    ] {
+    let row = |mae: &[Option<f64>; 5]| -> String {
+        mae.iter()
+            .map(|m| m.map_or(format!("{:>9}", "—"), |m| format!("{m:>9.2}")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let header: Vec<String> = mianshi_review::DIMENSIONS
+        .iter()
+        .map(|d| format!("{d:>9}"))
+        .collect();
+    println!("  {:<28} {}", "MAE", header.join(" "));
+    for (name, hide) in [("camera", Hide::Camera), ("microphone", Hide::Microphone)] {
         let e = train::evaluate(&trained.model, &evaluated, hide)?;
-        let maes: Vec<String> = e
-            .mae
-            .iter()
-            .zip(mianshi_review::DIMENSIONS)
-            .map(|(m, d)| format!("{d} {}", m.map_or("—".into(), |m| format!("{m:.2}"))))
-            .collect();
-        println!(
-            "  {name:<18} MAE {}; reminder top-1 {:.1} %",
-            maes.join(", "),
-            100.0 * e.reminder_top1
-        );
+        println!("  {:<28} {}", format!("model, {name} hidden"), row(&e.mae));
+        if let Some(rules) = &e.rules_mae {
+            println!("  {:<28} {}", format!("rules, {name} missing"), row(rules));
+        }
     }
     Ok(())
 }

@@ -68,6 +68,78 @@ pub struct Delivery {
     pub scores: Vec<DeliveryScore>,
 }
 
+impl Delivery {
+    /// The whole interview's delivery from its answers': every window counts once (an answer
+    /// scored over 12 windows weighs three times one over 4). `source` is `mixed` when some
+    /// answers were scored by the model and some by the rules.
+    pub fn combine<'a>(answers: impl IntoIterator<Item = &'a Delivery>) -> Option<Delivery> {
+        let answers: Vec<&Delivery> = answers.into_iter().filter(|d| d.windows > 0).collect();
+        let first = answers.first()?;
+        let source = if answers.iter().all(|d| d.source == first.source) {
+            first.source.clone()
+        } else {
+            "mixed".to_owned()
+        };
+        let mut scores: Vec<DeliveryScore> = Vec::new();
+        for answer in &answers {
+            for score in &answer.scores {
+                if scores.iter().all(|s| s.dimension != score.dimension) {
+                    scores.push(DeliveryScore {
+                        dimension: score.dimension.clone(),
+                        value: None,
+                        evidence: Vec::new(),
+                    });
+                }
+            }
+        }
+        let weighted = |values: Vec<(f32, u32)>| -> Option<f32> {
+            let total: u32 = values.iter().map(|v| v.1).sum();
+            (total > 0)
+                .then(|| values.iter().map(|(v, w)| v * *w as f32).sum::<f32>() / total as f32)
+        };
+        for score in &mut scores {
+            let parts: Vec<(&DeliveryScore, u32)> = answers
+                .iter()
+                .filter_map(|a| {
+                    let s = a.scores.iter().find(|s| s.dimension == score.dimension)?;
+                    Some((s, a.windows))
+                })
+                .collect();
+            score.value = weighted(
+                parts
+                    .iter()
+                    .filter_map(|(s, w)| Some((s.value?, *w)))
+                    .collect(),
+            );
+            for (part, _) in &parts {
+                for e in &part.evidence {
+                    if score.evidence.iter().all(|x| x.signal != e.signal) {
+                        let mean = weighted(
+                            parts
+                                .iter()
+                                .filter_map(|(s, w)| {
+                                    let x = s.evidence.iter().find(|x| x.signal == e.signal)?;
+                                    Some((x.mean, *w))
+                                })
+                                .collect(),
+                        );
+                        score.evidence.push(DeliveryEvidence {
+                            signal: e.signal.clone(),
+                            mean: mean.unwrap_or(e.mean),
+                            good: e.good,
+                        });
+                    }
+                }
+            }
+        }
+        Some(Delivery {
+            source,
+            windows: answers.iter().map(|d| d.windows).sum(),
+            scores,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryScore {
     pub dimension: String,
@@ -130,4 +202,52 @@ pub struct Turn {
     pub question: Question,
     pub answer: Option<Answer>,
     pub score: Option<Score>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(source: &str, windows: u32, language: Option<f32>, pace: f32) -> Delivery {
+        Delivery {
+            source: source.into(),
+            windows,
+            scores: vec![
+                DeliveryScore {
+                    dimension: "language".into(),
+                    value: language,
+                    evidence: vec![DeliveryEvidence {
+                        signal: "words_per_minute".into(),
+                        mean: pace,
+                        good: [130.0, 160.0],
+                    }],
+                },
+                DeliveryScore {
+                    dimension: "focus".into(),
+                    value: None,
+                    evidence: Vec::new(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn an_interviews_delivery_weighs_every_window_once() {
+        let a = delivery("rules", 3, Some(90.0), 150.0);
+        let b = delivery("rules", 1, Some(50.0), 210.0);
+        let whole = Delivery::combine([&a, &b]).unwrap();
+        assert_eq!((whole.source.as_str(), whole.windows), ("rules", 4));
+        assert_eq!(whole.scores[0].value, Some(80.0));
+        assert_eq!(whole.scores[0].evidence[0].mean, 165.0);
+        assert_eq!(whole.scores[1].value, None, "absent stays absent");
+        let c = delivery("model", 2, None, 140.0);
+        let mixed = Delivery::combine([&a, &c]).unwrap();
+        assert_eq!(mixed.source, "mixed");
+        assert_eq!(
+            mixed.scores[0].value,
+            Some(90.0),
+            "only answers with a value count"
+        );
+        assert!(Delivery::combine([]).is_none());
+    }
 }

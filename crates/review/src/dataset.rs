@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::nudges::Catalogue;
 use crate::rules::Rules;
+use crate::signals::{Signal, Source};
 use crate::window::{
     FeatureWindow, EXPRESSION_DIM, GAZE_DIM, MEL_DIM, POSE_DIM, SPEECH_DIM, STEPS,
 };
@@ -72,6 +73,9 @@ pub struct Dataset {
     pub scores: Vec<f32>,
     /// Multi-hot over `kinds`.
     pub reminders: Vec<f32>,
+    /// What the rule engine scores when the window's camera is missing (NaN where absent):
+    /// the baseline the model is compared with when a modality drops.
+    pub rules_no_camera: Vec<f32>,
     pub kinds: Vec<String>,
     pub provenance: Vec<Provenance>,
 }
@@ -81,11 +85,20 @@ pub struct Dataset {
 pub struct Labels {
     pub scores: [Option<f64>; 5],
     pub reminders: Vec<bool>,
+    pub rules_no_camera: [Option<f64>; 5],
 }
 
 impl Labels {
     pub fn from_rules(rules: &Rules, catalogue: &Catalogue, window: &FeatureWindow) -> Self {
+        let mut blind = window.signals.clone();
+        for signal in Signal::ALL
+            .into_iter()
+            .filter(|s| s.source() == Source::Video)
+        {
+            blind.set(signal, None);
+        }
         Self {
+            rules_no_camera: rules.score(&blind, false).values(),
             scores: rules.score(&window.signals, false).values(),
             reminders: catalogue
                 .kinds
@@ -125,10 +138,15 @@ impl Dataset {
             .extend(labels.scores.map(|s| s.map_or(f32::NAN, |v| v as f32)));
         self.reminders
             .extend(labels.reminders.iter().map(|&r| f32::from(u8::from(r))));
+        self.rules_no_camera.extend(
+            labels
+                .rules_no_camera
+                .map(|s| s.map_or(f32::NAN, |v| v as f32)),
+        );
         self.provenance.push(provenance);
     }
 
-    fn fields(&self) -> [(&'static str, &Vec<f32>, Vec<usize>); 8] {
+    fn fields(&self) -> [(&'static str, &Vec<f32>, Vec<usize>); 9] {
         let n = self.len();
         [
             (
@@ -143,6 +161,7 @@ impl Dataset {
             ("present", &self.present, vec![n, 2]),
             ("scores", &self.scores, vec![n, 5]),
             ("reminders", &self.reminders, vec![n, self.kinds.len()]),
+            ("rules_no_camera", &self.rules_no_camera, vec![n, 5]),
         ]
     }
 
@@ -226,6 +245,7 @@ impl Dataset {
             "speech" => &mut self.speech,
             "present" => &mut self.present,
             "scores" => &mut self.scores,
+            "rules_no_camera" => &mut self.rules_no_camera,
             _ => &mut self.reminders,
         }
     }
@@ -317,7 +337,7 @@ fn fnv(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signals::{Signal, Signals};
+    use crate::signals::Signals;
 
     fn window(wpm: f64) -> FeatureWindow {
         let mut signals = Signals::default();

@@ -363,6 +363,9 @@ pub struct Evaluation {
     /// how many labels each had.
     pub mae: [Option<f64>; 5],
     pub labelled: [usize; 5],
+    /// With the camera hidden: the rule engine's error on the same windows when it scores
+    /// without the camera (it can only drop the camera's dimensions and average the rest).
+    pub rules_mae: Option<[Option<f64>; 5]>,
     /// Among windows with at least one reminder: the model's most likely kind is one of them.
     pub reminder_top1: f64,
     pub windows_with_reminders: usize,
@@ -414,18 +417,30 @@ pub fn evaluate(model: &FusionModel, data: &Dataset, hide: Hide) -> Result<Evalu
                 .to_vec1::<f32>()?,
         );
     }
-    let mut abs_sum = [0.0f64; 5];
-    let mut labelled = [0usize; 5];
-    for i in 0..data.len() {
-        for d in 0..5 {
-            let label = data.scores[i * 5 + d];
-            if !label.is_nan() {
-                abs_sum[d] += f64::from((predicted_scores[i * 5 + d] - label).abs());
-                labelled[d] += 1;
+    // With a modality hidden, only windows that had it show what hiding it costs.
+    let counted = |i: usize| match hide {
+        Hide::Nothing => true,
+        Hide::Camera => data.present[2 * i] > 0.0,
+        Hide::Microphone => data.present[2 * i + 1] > 0.0,
+    };
+    let mae_of = |predicted: &[f32]| {
+        let mut abs_sum = [0.0f64; 5];
+        let mut labelled = [0usize; 5];
+        for i in (0..data.len()).filter(|&i| counted(i)) {
+            for d in 0..5 {
+                let (label, guess) = (data.scores[i * 5 + d], predicted[i * 5 + d]);
+                if !label.is_nan() && !guess.is_nan() {
+                    abs_sum[d] += f64::from((guess - label).abs());
+                    labelled[d] += 1;
+                }
             }
         }
-    }
-    let mae = std::array::from_fn(|d| (labelled[d] > 0).then(|| abs_sum[d] / labelled[d] as f64));
+        let mae: [Option<f64>; 5] =
+            std::array::from_fn(|d| (labelled[d] > 0).then(|| abs_sum[d] / labelled[d] as f64));
+        (mae, labelled)
+    };
+    let (mae, labelled) = mae_of(&predicted_scores);
+    let rules_mae = (hide == Hide::Camera).then(|| mae_of(&data.rules_no_camera).0);
 
     let (mut hits, mut with_reminders, mut exact) = (0usize, 0usize, 0usize);
     let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
@@ -460,6 +475,7 @@ pub fn evaluate(model: &FusionModel, data: &Dataset, hide: Hide) -> Result<Evalu
         loss: loss_sum / batches.max(1) as f64,
         mae,
         labelled,
+        rules_mae,
         reminder_top1: hits as f64 / with_reminders.max(1) as f64,
         windows_with_reminders: with_reminders,
         reminder_exact: exact as f64 / data.len().max(1) as f64,
@@ -578,7 +594,11 @@ pub fn bench(model: &FusionModel, data: &Dataset, iterations: usize) -> Result<S
     rows.push(("fusion model, batch 32", batch, batched));
     let rules = crate::Rules::built_in();
     let catalogue = crate::Catalogue::built_in();
-    let signals = crate::Signals::default();
+    // Every signal measured, so every term and clause is evaluated.
+    let mut signals = crate::Signals::default();
+    for (i, signal) in crate::Signal::ALL.into_iter().enumerate() {
+        signals.set(signal, Some(i as f64));
+    }
     let rule_times = time(&mut || {
         std::hint::black_box(rules.score(&signals, false));
         std::hint::black_box(
@@ -602,7 +622,7 @@ pub fn bench(model: &FusionModel, data: &Dataset, iterations: usize) -> Result<S
     for (name, per, samples) in rows {
         let per = per as f64;
         out.push_str(&format!(
-            "{name:<34} {:>10.3} {:>10.3} {:>12.0}\n",
+            "{name:<34} {:>10.4} {:>10.4} {:>12.0}\n",
             pick(&samples, 0.5) / per,
             pick(&samples, 0.99) / per,
             1e3 * per / pick(&samples, 0.5)

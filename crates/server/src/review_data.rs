@@ -79,6 +79,17 @@ struct Voice {
     samples: Vec<f32>,
     words: Vec<TimedWord>,
     question: &'static str,
+    /// A video's own sound: paired with that video's camera only (index into the cameras).
+    own_camera: Option<usize>,
+}
+
+/// A video's sound track, if it has one with something in it.
+fn own_sound(path: &Path) -> Option<Vec<f32>> {
+    let bytes = std::fs::read(path).ok()?;
+    let audio = mianshi_speech::decode(&bytes, 3600).ok()?;
+    let samples = audio.to_16k();
+    let loud = samples.iter().filter(|s| s.abs() > 0.02).count();
+    (samples.len() >= 5 * RATE && loud > RATE / 2).then_some(samples)
 }
 
 /// Interview answers to synthesise: (name, question, sentences, words per minute, pause
@@ -146,7 +157,7 @@ const SCRIPTS: &[(&str, &str, &[&str], u32, f64)] = &[
         6.0,
     ),
     (
-        "monotone",
+        "walkthrough",
         "Walk me through your resume.",
         &[
             "I studied computer science and then joined a startup as a backend developer.",
@@ -349,6 +360,7 @@ pub fn build(
             samples,
             words,
             question,
+            own_camera: None,
         });
     }
     if !options.quick {
@@ -361,6 +373,7 @@ pub fn build(
                 samples,
                 words,
                 question: "Please introduce yourself.",
+                own_camera: None,
             });
         }
     }
@@ -382,6 +395,18 @@ pub fn build(
             &[0.0, duration / 2.0]
         };
         let frames = std::sync::Arc::new(analysis.timeline);
+        // A video with its own sound is a real recording: its voice with its face.
+        if let Some(samples) = own_sound(path) {
+            progress(&format!("voice: {stem}'s own sound"));
+            let words = transcribe(sources.whisper, &samples, "auto")?;
+            voices.push(Voice {
+                name: format!("own-{stem}"),
+                samples,
+                words,
+                question: "Please introduce yourself.",
+                own_camera: Some(cameras.len()),
+            });
+        }
         for &offset in offsets {
             cameras.push((format!("{stem}@{offset:.0}"), offset, frames.clone()));
         }
@@ -398,7 +423,9 @@ pub fn build(
             let audio = transform(&voice.samples);
             let camera_choices = cameras
                 .iter()
-                .map(|(name, offset, frames)| {
+                .enumerate()
+                .filter(|(i, _)| voice.own_camera.is_none_or(|own| own == *i))
+                .map(|(_, (name, offset, frames))| {
                     (name.as_str(), Some(camera_track(frames, *offset, seconds)))
                 })
                 .chain([("no-camera", None)]);

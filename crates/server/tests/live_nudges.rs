@@ -175,6 +175,11 @@ async fn a_replayed_talking_head_answer_gets_transcripts_metrics_nudges_and_the_
     let results = server
         .get(&format!("/api/interview/results/{session}"))
         .await;
+    assert!(
+        results.body["delivery"]["windows"].as_u64().unwrap() >= 4,
+        "the interview's delivery: {}",
+        results.body["delivery"]
+    );
     let stored = results.body.to_string();
     assert!(
         stored.contains("\"delivery\"") && stored.contains("at_camera_pct"),

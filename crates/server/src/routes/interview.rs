@@ -384,6 +384,9 @@ pub struct InterviewResults {
     pub content_score_note: Option<String>,
     /// Per-topic outcomes, strengths and what to work on, once the interview has run.
     pub summary: Option<mianshi_interviewer::engine::Summary>,
+    /// The whole interview's behaviour scores: every spoken answer's windows (docs/review.md);
+    /// absent when no answer was given over the live stream.
+    pub delivery: Option<mianshi_core::turn::Delivery>,
 }
 
 /// Results of a session: every committed turn with its score, and the overall content score.
@@ -425,7 +428,13 @@ pub async fn get_results(
         _ => None,
     };
     let summary = crate::routes::loop_::summary_of(&state, id).await?;
+    let delivery = mianshi_core::turn::Delivery::combine(
+        turns
+            .iter()
+            .filter_map(|t| t.answer.as_ref()?.delivery.as_ref()),
+    );
     Ok(Json(InterviewResults {
+        delivery,
         session,
         duration_seconds,
         turns,
