@@ -15,6 +15,9 @@ ensure_packages() {
   command -v sox >/dev/null 2>&1 || missing+=(sox)
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+  # Chinese text in the browser screenshots (and reports); DejaVu labels the training curves.
+  [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     missing+=(postgresql)
   fi

@@ -2,6 +2,7 @@
 // typed answer, score with evidence) → report. Plain ES modules, no build step; every text
 // from the server is inserted as text, never as HTML.
 import { MESSAGES } from "/app/i18n.js";
+import { LiveInterview } from "/app/live.js";
 
 const main = document.getElementById("main");
 const uiSelect = document.getElementById("ui-lang");
@@ -84,6 +85,12 @@ function renderStart() {
       el("option", { value: "mixed" }, t.typeMixed),
       el("option", { value: "technical" }, t.typeTechnical),
       el("option", { value: "behavioural" }, t.typeBehavioural)),
+    el("label", { for: "mode" }, t.mode),
+    el("select", { id: "mode", name: "mode" },
+      el("option", { value: "practice" }, t.modePractice),
+      el("option", { value: "screening" }, t.modeScreening)),
+    el("label", { class: "check" }, el("input", { id: "use-mic", name: "use_mic", type: "checkbox" }), " ", t.useMic),
+    el("label", { class: "check" }, el("input", { id: "use-camera", name: "use_camera", type: "checkbox" }), " ", t.useCamera),
     el("label", { for: "questions" }, t.questions),
     el("input", { id: "questions", name: "questions", type: "number", min: 1, max: 50, value: 8 }),
     el("label", { for: "resume-file" }, t.resumeFile),
@@ -106,7 +113,9 @@ function renderStart() {
       language: form.language.value,
       interview_type: form.kind.value,
       questions: Number(form.questions.value) || 8,
+      mode: form.mode.value,
     };
+    const devices = { audio: form.use_mic.checked, video: form.use_camera.checked };
     data.append("metadata", JSON.stringify(metadata));
     const file = form.resume.files[0];
     if (file) data.append("resume", file, file.name);
@@ -114,10 +123,13 @@ function renderStart() {
     if (form.job_description.value.trim()) data.append("job_description", form.job_description.value);
     try {
       const session = await api("POST", "/api/interview/start", data);
-      const first = await api("GET", `/api/interview/${session.session_id}/question`);
-      current = { screen: "interview", session, language: metadata.language, question: first, last: null };
-      render();
-      if (first.question) speak(first.question.text, metadata.language);
+      // Voice answers need the microphone; without it the answers are typed (camera off).
+      if (devices.audio) {
+        current = { screen: "consent", session, language: metadata.language, devices };
+        render();
+        return;
+      }
+      await startTyped(session, metadata.language);
     } catch (error) {
       button.disabled = false;
       button.textContent = t.start;
@@ -127,6 +139,213 @@ function renderStart() {
   const history = el("section", { class: "card", id: "history" }, el("h2", {}, t.history));
   loadHistory(history);
   return el("div", {}, el("section", { class: "card" }, form), history);
+}
+
+async function startTyped(session, language) {
+  const first = await api("GET", `/api/interview/${session.session_id}/question`);
+  current = { screen: "interview", session, language, question: first, last: null };
+  render();
+  if (first.question) speak(first.question.text, language);
+}
+
+// What is recorded, analysed and stored (DESIGN §2), before any device is opened.
+function renderConsent() {
+  const { session, language, devices } = current;
+  const agree = el("button", { type: "button", id: "agree", onclick: async () => {
+    agree.disabled = true;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({
+        audio: devices.audio ? { channelCount: 1, echoCancellation: true, noiseSuppression: true } : false,
+        video: devices.video ? { width: 640, height: 480 } : false,
+      });
+      current = { screen: "devices", session, language, devices, stream };
+      render();
+    } catch (error) {
+      agree.disabled = false;
+      card.append(el("p", { class: "error", role: "alert" }, t.deviceError, error.message));
+    }
+  } }, t.agree);
+  const card = el("section", { class: "card", id: "consent" },
+    el("h2", {}, t.consentTitle),
+    el("ul", {}, el("li", {}, t.consentRecorded), el("li", {}, t.consentAnalysed), el("li", {}, t.consentStored)),
+    agree, " ",
+    el("button", { type: "button", class: "secondary", id: "type-instead", onclick: () => startTyped(session, language) }, t.typeInstead));
+  queueMicrotask(() => agree.focus());
+  return card;
+}
+
+// Microphone level, camera preview and a lighting hint, so problems show before the first
+// question rather than in the report.
+function renderDevices() {
+  const { stream, devices } = current;
+  const meter = el("meter", { id: "mic-level", min: 0, max: 1, value: 0, "aria-label": t.micLevel });
+  const hint = el("p", { class: "meta", id: "lighting", role: "status" });
+  const preview = el("video", { id: "preview", autoplay: true, muted: true, playsinline: true, "aria-hidden": "true" });
+  preview.muted = true;
+  preview.srcObject = stream;
+  const audioTracks = stream.getAudioTracks();
+  let stop = () => {};
+  if (audioTracks.length) {
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(stream).connect(analyser);
+    const buffer = new Float32Array(analyser.fftSize);
+    const timer = setInterval(() => {
+      analyser.getFloatTimeDomainData(buffer);
+      meter.value = Math.min(1, Math.sqrt(buffer.reduce((a, s) => a + s * s, 0) / buffer.length) * 8);
+    }, 100);
+    stop = () => { clearInterval(timer); context.close().catch(() => {}); };
+  }
+  if (stream.getVideoTracks().length) {
+    const canvas = document.createElement("canvas");
+    setTimeout(function check() {
+      if (!preview.videoWidth) return setTimeout(check, 200);
+      canvas.width = 64;
+      canvas.height = 48;
+      const context = canvas.getContext("2d", { willReadFrequently: true });
+      context.drawImage(preview, 0, 0, 64, 48);
+      const pixels = context.getImageData(0, 0, 64, 48).data;
+      let sum = 0;
+      for (let i = 0; i < pixels.length; i += 4) sum += 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2];
+      hint.textContent = sum / (pixels.length / 4) / 255 < 0.25 ? t.lightingDark : t.lightingOk;
+    }, 300);
+  }
+  const begin = el("button", { type: "button", id: "begin", onclick: () => { stop(); startLive(); } }, t.begin);
+  queueMicrotask(() => begin.focus());
+  return el("section", { class: "card", id: "devices" },
+    el("h2", {}, t.deviceCheck),
+    devices.audio ? [el("label", { for: "mic-level" }, t.micLevel), meter] : null,
+    devices.video ? [preview, hint] : null,
+    begin);
+}
+
+function audioOnly(stream) {
+  return stream.getAudioTracks().length ? new MediaStream(stream.getAudioTracks()) : null;
+}
+
+function videoOnly(stream) {
+  return stream.getVideoTracks().length ? new MediaStream(stream.getVideoTracks()) : null;
+}
+
+async function startLive() {
+  const { session, language, stream } = current;
+  const live = new LiveInterview({
+    sessionId: session.session_id, language, audio: audioOnly(stream), video: videoOnly(stream),
+    onEvent: (event) => onLiveEvent(event),
+  });
+  current = { screen: "live", session, language, live, question: null, last: null, committed: "", tentative: "", nudges: [], started: Date.now() };
+  render();
+  try {
+    await live.start();
+  } catch (error) {
+    showError(main, error);
+  }
+}
+
+let lastToast = 0;
+function onLiveEvent(event) {
+  const state = current;
+  if (state.screen !== "live") return;
+  switch (event.type) {
+    case "question":
+      state.question = { question: event.question, number: event.number || (state.question ? state.question.number + 1 : 1), max_questions: event.max_questions || (state.question && state.question.max_questions) };
+      state.committed = "";
+      state.tentative = "";
+      state.status = t.reading;
+      render();
+      state.live.speak(event.question.text).then(() => {
+        if (current === state) { state.status = t.listening; updateStatus(); }
+      });
+      break;
+    case "transcript.partial":
+      state.tentative = event.tentative || "";
+      state.partialCommitted = event.committed || "";
+      updateSubtitles();
+      break;
+    case "transcript.final":
+      state.committed = [state.committed, event.text].filter(Boolean).join(state.language === "zh" ? "" : " ");
+      state.tentative = "";
+      state.partialCommitted = "";
+      updateSubtitles();
+      break;
+    case "score":
+      state.last = event;
+      state.status = t.thinking;
+      render();
+      break;
+    case "nudge": {
+      state.nudges.push(event);
+      // Gently: at most one toast every few seconds; the rest wait for the report.
+      if (Date.now() - lastToast < 4000) break;
+      lastToast = Date.now();
+      const toast = document.getElementById("nudge");
+      if (toast) {
+        toast.textContent = event.message;
+        toast.className = `toast ${event.severity}`;
+        clearTimeout(toast.timer);
+        toast.timer = setTimeout(() => { toast.textContent = ""; toast.className = "toast"; }, 6000);
+      }
+      break;
+    }
+    case "session.ended":
+      state.live.close();
+      showReport();
+      break;
+    case "error":
+      if (event.code !== "no_speech") {
+        const status = document.getElementById("live-status");
+        if (status) status.textContent = `${t.error}${event.message} (${event.code})`;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function updateSubtitles() {
+  const node = document.getElementById("subtitles");
+  if (!node) return;
+  const sep = current.language === "zh" ? "" : " ";
+  node.replaceChildren(
+    el("span", {}, [current.committed, current.partialCommitted].filter(Boolean).join(sep)),
+    el("span", { class: "tentative" }, (current.tentative ? sep : "") + (current.tentative || "")));
+}
+
+function updateStatus() {
+  const node = document.getElementById("live-status");
+  if (node) node.textContent = current.status || "";
+}
+
+function renderLive() {
+  const { question, last, live } = current;
+  const container = el("div", {});
+  if (last) container.append(scoreCard(last));
+  const timer = el("span", { class: "meta", id: "timer" }, "0:00");
+  const tick = setInterval(() => {
+    if (!document.body.contains(timer)) return clearInterval(tick);
+    const seconds = Math.floor((Date.now() - current.started) / 1000);
+    timer.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }, 1000);
+  const pause = el("button", { type: "button", class: "secondary", id: "pause", onclick: () => {
+    live.setPaused(!live.paused);
+    pause.textContent = live.paused ? t.resume : t.pause;
+  } }, live.paused ? t.resume : t.pause);
+  const q = question && question.question;
+  container.append(el("section", { class: "card", id: "live" },
+    el("div", { class: "meta" }, q ? `${q.follow_up_depth > 0 ? t.followUp : t.question} ${question.number}${question.max_questions ? ` ${t.of} ${question.max_questions}` : ""}` : "", " · ", timer),
+    el("p", { class: "question", id: "question-text" }, q ? q.text : "…"),
+    el("p", { class: "meta", id: "live-status", role: "status" }, current.status || ""),
+    el("div", { class: "meta" }, t.subtitles),
+    el("p", { class: "subtitles", id: "subtitles", "aria-live": "polite" }),
+    el("div", { id: "nudge", class: "toast", role: "status", "aria-live": "polite" }),
+    el("button", { type: "button", id: "done", onclick: () => { live.answerEnd(); current.status = t.thinking; updateStatus(); } }, t.done),
+    " ", pause, " ",
+    el("button", { type: "button", class: "secondary", id: "live-type", onclick: () => {
+      live.close();
+      startTyped(current.session, current.language);
+    } }, t.typeInstead)));
+  queueMicrotask(updateSubtitles);
+  return container;
 }
 
 async function loadHistory(container) {
@@ -236,8 +455,61 @@ function renderInterview() {
 async function showReport() {
   const id = current.session.session_id;
   const results = await api("GET", `/api/interview/results/${id}`);
-  current = { screen: "report", session: current.session, results };
+  current = { screen: "report", session: current.session, results, nudges: current.nudges || [] };
   render();
+}
+
+const DIMENSION_NAMES = () => ({
+  language: t.dimLanguage, composure: t.dimComposure, body: t.dimBody, focus: t.dimFocus, overall: t.dimOverall,
+});
+
+// A five-axis radar of the behaviour scores; an unmeasured axis is drawn at the centre and
+// labelled so.
+function radar(scores) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs) => {
+    const node = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    return node;
+  };
+  const names = DIMENSION_NAMES();
+  const size = 260, c = size / 2, r = 90;
+  const point = (i, v) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / scores.length;
+    return [c + Math.cos(a) * r * v, c + Math.sin(a) * r * v];
+  };
+  const chart = svg("svg", { viewBox: `0 0 ${size} ${size}`, width: size, height: size, role: "img", id: "delivery-chart",
+    "aria-label": scores.map((s) => `${names[s.dimension]} ${s.value === null ? t.notMeasured : Math.round(s.value)}`).join(", ") });
+  for (const ring of [0.25, 0.5, 0.75, 1]) {
+    chart.append(svg("polygon", { points: scores.map((_, i) => point(i, ring).join(",")).join(" "), fill: "none", stroke: "#d9dee8" }));
+  }
+  chart.append(svg("polygon", { points: scores.map((s, i) => point(i, (s.value || 0) / 100).join(",")).join(" "),
+    fill: "rgba(40,85,216,.25)", stroke: "#2855d8", "stroke-width": 2 }));
+  scores.forEach((s, i) => {
+    const [x, y] = point(i, 1.22);
+    const label = svg("text", { x, y, "text-anchor": "middle", "font-size": 12, fill: "#1d2433" });
+    label.textContent = `${names[s.dimension]} ${s.value === null ? "—" : Math.round(s.value)}`;
+    chart.append(label);
+  });
+  return chart;
+}
+
+function deliveryCard(results, nudges) {
+  const delivery = results.delivery;
+  if (!delivery) return el("section", { class: "card", id: "delivery" }, el("h3", {}, t.deliveryTitle), el("p", { class: "meta" }, t.noDelivery));
+  const names = DIMENSION_NAMES();
+  const byName = Object.fromEntries(delivery.scores.map((s) => [s.dimension, s]));
+  const cameraOff = byName.body && byName.body.value === null && byName.focus && byName.focus.value === null;
+  return el("section", { class: "card", id: "delivery" },
+    el("h3", {}, t.deliveryTitle),
+    el("p", { class: "meta" }, `${t.scoredBy}: ${delivery.source === "model" ? t.byModel : delivery.source === "rules" ? t.byRules : delivery.source}`),
+    radar(delivery.scores),
+    el("table", {}, el("tbody", {}, delivery.scores.map((s) => el("tr", {},
+      el("td", {}, names[s.dimension] || s.dimension),
+      el("td", {}, s.value === null ? t.notMeasured : `${Math.round(s.value)}/100`),
+      el("td", { class: "meta" }, s.evidence.map((e) => `${e.signal} ${e.mean.toFixed(1)} (${e.good[0]}–${e.good[1]})`).join(" · ")))))),
+    cameraOff ? el("p", { class: "meta" }, t.noCamera) : null,
+    nudges && nudges.length ? [el("h3", {}, t.nudgesSeen), el("ul", { id: "nudges-seen" }, nudges.map((n) => el("li", {}, n.message)))] : null);
 }
 
 function renderReport() {
@@ -247,10 +519,13 @@ function renderReport() {
   const turns = results.turns.map((turn) => el("li", {},
     el("strong", {}, turn.question.text),
     turn.answer ? el("blockquote", {}, turn.answer.text) : null,
-    turn.score ? el("div", { class: "meta" }, `${t.score} ${turn.score.overall}/100`) : null));
+    turn.score ? el("div", { class: "meta" }, `${t.score} ${turn.score.overall}/100`) : null,
+    turn.answer && turn.answer.delivery ? el("div", { class: "meta" }, turn.answer.delivery.scores
+      .filter((d) => d.value !== null).map((d) => `${DIMENSION_NAMES()[d.dimension]} ${Math.round(d.value)}`).join(" · ")) : null));
   return el("section", { class: "card", id: "report" },
     el("h2", {}, t.report),
     el("p", { class: "score", id: "content-score" }, score === null || score === undefined ? t.noScore : `${t.contentScore} ${score}/100`),
+    deliveryCard(results, current.nudges),
     el("h3", {}, t.topics),
     el("table", {},
       el("tbody", {}, summary.topics.map((topic) => el("tr", {},
@@ -271,11 +546,17 @@ function renderReport() {
     el("button", { type: "button", onclick: () => { current = { screen: "start" }; render(); } }, t.again));
 }
 
+const SCREENS = {
+  start: () => renderStart(),
+  consent: () => renderConsent(),
+  devices: () => renderDevices(),
+  live: () => renderLive(),
+  interview: () => renderInterview(),
+  report: () => renderReport(),
+};
+
 function render() {
-  main.replaceChildren(
-    current.screen === "start" ? renderStart()
-      : current.screen === "interview" ? renderInterview()
-        : renderReport());
+  main.replaceChildren(SCREENS[current.screen]());
 }
 
 uiSelect.addEventListener("change", () => setLanguage(uiSelect.value));

@@ -11,6 +11,8 @@ use crate::state::AppState;
 const INDEX: &str = include_str!("../../../web/index.html");
 const APP: &str = include_str!("../../../web/app.js");
 const I18N: &str = include_str!("../../../web/i18n.js");
+const LIVE: &str = include_str!("../../../web/live.js");
+const CAPTURE_WORKLET: &str = include_str!("../../../web/capture-worklet.js");
 const STYLE: &str = include_str!("../../../web/style.css");
 
 /// Only our own origin: no CDN, no inline script (inline styles carry the score bars).
@@ -40,6 +42,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/app/i18n.js",
             get(|| async { asset("text/javascript; charset=utf-8", I18N) }),
+        )
+        .route(
+            "/app/live.js",
+            get(|| async { asset("text/javascript; charset=utf-8", LIVE) }),
+        )
+        .route(
+            "/app/capture-worklet.js",
+            get(|| async { asset("text/javascript; charset=utf-8", CAPTURE_WORKLET) }),
         )
         .route(
             "/app/style.css",

@@ -440,8 +440,10 @@ impl Whisper {
         max_tokens: usize,
     ) -> Result<WindowResult, WhisperError> {
         let mut last = None;
+        // A streaming partial gets one retry, and only when it loops ("The quick. The quick.
+        // The quick…"): repeated words agreed by two partials would otherwise be committed.
         let temperatures = if options.single_pass {
-            &TEMPERATURES[..1]
+            &TEMPERATURES[..2]
         } else {
             &TEMPERATURES[..]
         };
@@ -453,14 +455,23 @@ impl Whisper {
                 self.sample(audio, prompt, sot_index, temperature, seed, max_tokens)?
             };
             let too_repetitive = result.compression_ratio > COMPRESSION_RATIO_THRESHOLD;
-            let too_unsure = result.avg_logprob < LOGPROB_THRESHOLD;
+            let too_unsure = result.avg_logprob < LOGPROB_THRESHOLD && !options.single_pass;
             let silent = result.no_speech_prob > NO_SPEECH_THRESHOLD;
             if silent || (!too_repetitive && !too_unsure) {
                 return Ok(result);
             }
             last = Some(result);
         }
-        Ok(last.expect("at least one temperature"))
+        let result = last.expect("at least one temperature");
+        if options.single_pass && result.compression_ratio > COMPRESSION_RATIO_THRESHOLD {
+            // Still looping: no words from this partial; the utterance's final pass (with the
+            // full fallback) decides.
+            return Ok(WindowResult {
+                tokens: Vec::new(),
+                ..result
+            });
+        }
+        Ok(result)
     }
 
     /// openai/whisper `SuppressTokens`, `SuppressBlank` and `ApplyTimestampRules`.
