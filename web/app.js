@@ -348,6 +348,44 @@ function renderLive() {
   return container;
 }
 
+// Content score over past practices, oldest first: a small line chart.
+function trend(sessions) {
+  const points = sessions
+    .filter((s) => typeof s.content_score === "number")
+    .map((s) => ({ at: new Date(s.created_at), score: s.content_score }))
+    .sort((a, b) => a.at - b.at);
+  if (points.length < 2) return "";
+  const ns = "http://www.w3.org/2000/svg";
+  const width = 600, height = 140, pad = 24;
+  const x = (i) => pad + (i * (width - 2 * pad)) / (points.length - 1);
+  const y = (v) => height - pad - (v / 100) * (height - 2 * pad);
+  const chart = document.createElementNS(ns, "svg");
+  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  chart.setAttribute("id", "trend");
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", `${t.trend}: ${points.map((p) => Math.round(p.score)).join(", ")}`);
+  const line = document.createElementNS(ns, "polyline");
+  line.setAttribute("points", points.map((p, i) => `${x(i)},${y(p.score)}`).join(" "));
+  line.setAttribute("fill", "none");
+  line.setAttribute("stroke", "#2855d8");
+  line.setAttribute("stroke-width", "2");
+  for (const v of [0, 50, 100]) {
+    const rule = document.createElementNS(ns, "line");
+    Object.entries({ x1: pad, x2: width - pad, y1: y(v), y2: y(v), stroke: "#d9dee8" }).forEach(([k, val]) => rule.setAttribute(k, val));
+    const label = document.createElementNS(ns, "text");
+    Object.entries({ x: 2, y: y(v) + 4, "font-size": 10, fill: "#5b6475" }).forEach(([k, val]) => label.setAttribute(k, val));
+    label.textContent = String(v);
+    chart.append(rule, label);
+  }
+  chart.append(line);
+  points.forEach((p, i) => {
+    const dot = document.createElementNS(ns, "circle");
+    Object.entries({ cx: x(i), cy: y(p.score), r: 3.5, fill: "#2855d8" }).forEach(([k, val]) => dot.setAttribute(k, val));
+    chart.append(dot);
+  });
+  return el("figure", { class: "trend" }, el("figcaption", { class: "meta" }, t.trend), chart);
+}
+
 async function loadHistory(container) {
   try {
     const history = await api("GET", `/api/users/${encodeURIComponent(userId)}/history?limit=20`);
@@ -355,6 +393,7 @@ async function loadHistory(container) {
       container.append(el("p", { class: "meta" }, t.noHistory));
       return;
     }
+    container.append(trend(history.sessions));
     container.append(el("table", {}, el("tbody", {}, history.sessions.map((s) => el("tr", {},
       el("td", {}, new Date(s.created_at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")),
       el("td", {}, s.position || ""),

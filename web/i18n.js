@@ -86,6 +86,7 @@ export const MESSAGES = {
     noCamera: "肢体和专注没有分数：没有开启摄像头。",
     nudgesSeen: "面试中的提示",
     deviceError: "无法打开麦克风或摄像头：",
+    trend: "内容分趋势",
   },
   en: {
     title: "Mianshi · mock interview",
@@ -172,5 +173,6 @@ export const MESSAGES = {
     noCamera: "Body and focus have no score: the camera was off.",
     nudgesSeen: "Tips during the interview",
     deviceError: "The microphone or camera could not be opened: ",
+    trend: "Content score over your practices",
   },
 };
