@@ -18,6 +18,8 @@ ensure_packages() {
   # Chinese text in the browser screenshots (and reports); DejaVu labels the training curves.
   [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  # pdftotext / pdftoppm read the printed reports back in the tests.
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
   if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
     missing+=(postgresql)
   fi

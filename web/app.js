@@ -576,6 +576,8 @@ function renderReport() {
     el("h3", {}, t.turns),
     el("ol", {}, turns),
     el("a", { href: `/api/interview/results/${results.session_id}`, download: `mianshi-${results.session_id}.json` }, t.exportJson),
+    " · ",
+    el("a", { href: `/api/interview/${results.session_id}/report.pdf`, id: "export-pdf", download: `mianshi-${results.session_id}.pdf` }, t.exportPdf),
     " ",
     el("button", { type: "button", class: "secondary", id: "delete", onclick: async (event) => {
       await api("DELETE", `/api/interview/session/${results.session_id}`);

@@ -60,6 +60,12 @@ assert.ok(finished, "the report appears when the interview ends");
 const total = await page.textContent("#content-score");
 assert.match(total, text.total);
 await shot("4-report");
+// The PDF export is the same report printed by the server.
+const pdfHref = await page.getAttribute("#export-pdf", "href");
+const pdf = await page.request.get(base + pdfHref);
+assert.equal(pdf.status(), 200);
+assert.equal(pdf.headers()["content-type"], "application/pdf");
+assert.equal((await pdf.body()).subarray(0, 4).toString(), "%PDF");
 // Back to the start: the practice is in this browser's history, and its report opens again.
 await page.getByRole("button", { name: zh ? "再练一次" : "Practise again" }).click();
 await page.waitForSelector("#history table");

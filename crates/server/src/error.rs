@@ -67,6 +67,8 @@ pub enum ApiError {
     Vision(#[from] mianshi_vision::VisionError),
     #[error("facial expressions are not analysed in screening mode")]
     ScreeningMode,
+    #[error("the PDF cannot be made here: {0}")]
+    PdfUnavailable(String),
     #[error("internal error; see the server log")]
     Internal(String),
 }
@@ -112,7 +114,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::PdfUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +148,7 @@ impl ApiError {
             ApiError::ModelUnavailable(_) => "model_unavailable",
             ApiError::NoOpenQuestion => "no_open_question",
             ApiError::InterviewNotRunning(_) => "interview_not_running",
+            ApiError::PdfUnavailable(_) => "pdf_unavailable",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -92,7 +92,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{documents, health, interview, loop_, speech, vision};
+    use routes::{documents, health, interview, loop_, report, speech, vision};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
@@ -100,6 +100,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interview::list_sessions))
         .routes(routes!(interview::get_results))
         .routes(routes!(interview::history))
+        .routes(routes!(report::report_html))
+        .routes(routes!(report::report_pdf))
         .routes(routes!(documents::get_documents))
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))

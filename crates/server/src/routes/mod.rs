@@ -5,5 +5,6 @@ pub mod health;
 pub mod interview;
 pub mod live;
 pub mod loop_;
+pub mod report;
 pub mod speech;
 pub mod vision;
