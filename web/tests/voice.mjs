@@ -54,7 +54,21 @@ await page.waitForFunction(() => document.querySelector("#preview").videoWidth >
 await page.waitForFunction(() => document.querySelector("#mic-level").value > 0.01, null, { timeout: 20000 });
 await page.waitForFunction(() => document.querySelector("#lighting").textContent.length > 0);
 await shot("3-devices");
-await page.click("#begin");
+// From here on the keyboard only: the start button has the focus.
+assert.equal(await page.evaluate(() => document.activeElement.id), "begin");
+await page.keyboard.press("Enter");
+
+// Tabs to the element with this id and presses Enter on it.
+async function pressByKeyboard(id) {
+  for (let i = 0; i < 20; i++) {
+    if (await page.evaluate(() => document.activeElement && document.activeElement.id) === id) {
+      await page.keyboard.press("Enter");
+      return;
+    }
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`#${id} cannot be reached with Tab`);
+}
 
 // The interview: each question is shown, then answered by voice; partial and final
 // subtitles appear; at least one nudge is shown over the interview.
@@ -78,7 +92,7 @@ while (Date.now() < deadline) {
   await page.waitForTimeout(9000);
   nudgeSeen ||= (await page.textContent("#nudge")).trim().length > 0;
   if (nudgeSeen && questions === 1) await shot("5-nudge");
-  await page.click("#done");
+  await pressByKeyboard("done");
   // The score card of this answer (or the report after the last) replaces the screen.
   await page.waitForFunction((previous) => document.querySelector("#report")
     || (document.querySelector("#score-card") && document.querySelector("#question-text").textContent !== previous), question, { timeout: 120000 });
