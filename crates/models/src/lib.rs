@@ -273,6 +273,16 @@ pub fn user_model_dir() -> PathBuf {
         })
 }
 
+/// The models a live stream with camera runs: speech, voice activity, face, pose,
+/// expression.
+pub const LIVE_MODELS: [&str; 5] = [
+    "whisper-base",
+    "silero-vad",
+    "mediapipe-face",
+    "mediapipe-pose",
+    "fer-mini-xception",
+];
+
 /// Fetches a model into the user's cache (one fetch at a time in this process, so parallel
 /// tests never write the same files) and returns its directory.
 pub fn fetch_into_user_cache(name: &str) -> Result<PathBuf, ModelError> {

@@ -53,6 +53,13 @@ async fn next_event_but(socket: &mut Socket, skipped: &[&str]) -> Value {
 
 /// A server with the real speech models, and the directory of the test clips.
 async fn speech_server() -> (TestServer, std::path::PathBuf) {
+    speech_server_with(mianshi_server::ConfigLayer::default()).await
+}
+
+/// As [`speech_server`], with these settings.
+async fn speech_server_with(
+    settings: mianshi_server::ConfigLayer,
+) -> (TestServer, std::path::PathBuf) {
     let clips = tokio::task::spawn_blocking(|| {
         fetched("whisper-base");
         fetched("silero-vad");
@@ -60,9 +67,10 @@ async fn speech_server() -> (TestServer, std::path::PathBuf) {
     })
     .await
     .unwrap();
-    let server = TestServer::start_with_models(
+    let server = TestServer::start_configured(
         mianshi_store::test_support::TestDatabase::sqlite(),
         Some(mianshi_models::user_model_dir()),
+        settings,
     )
     .await;
     (server, clips)
@@ -444,13 +452,6 @@ async fn the_turn_ends_by_itself_after_the_candidates_patience() {
 
 #[tokio::test]
 async fn with_a_review_checkpoint_behaviour_scores_come_from_the_model_and_say_so() {
-    let clips = tokio::task::spawn_blocking(|| {
-        fetched("whisper-base");
-        fetched("silero-vad");
-        fetched("speech-test-clips")
-    })
-    .await
-    .unwrap();
     // A checkpoint as `mianshi train review` writes it (untrained weights: this test is about
     // the plumbing; tests/review_model.rs trains one).
     let checkpoint = tempfile::tempdir().unwrap();
@@ -463,14 +464,10 @@ async fn with_a_review_checkpoint_behaviour_scores_come_from_the_model_and_say_s
         .unwrap()
         .save(checkpoint.path())
         .unwrap();
-    let server = TestServer::start_configured(
-        mianshi_store::test_support::TestDatabase::sqlite(),
-        Some(mianshi_models::user_model_dir()),
-        mianshi_server::ConfigLayer {
-            review_model: Some(checkpoint.path().to_owned()),
-            ..Default::default()
-        },
-    )
+    let (server, clips) = speech_server_with(mianshi_server::ConfigLayer {
+        review_model: Some(checkpoint.path().to_owned()),
+        ..Default::default()
+    })
     .await;
     let id = new_session(&server, "behaviour").await;
     let mut socket = connect(&server, &id).await;

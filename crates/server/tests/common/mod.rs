@@ -191,13 +191,7 @@ impl Reply {
 /// The models a live stream with camera runs (speech, voice activity, face, pose,
 /// expression), fetched into the user's cache. Blocking.
 pub fn fetch_live_models() {
-    for name in [
-        "whisper-base",
-        "silero-vad",
-        "mediapipe-face",
-        "mediapipe-pose",
-        "fer-mini-xception",
-    ] {
+    for name in mianshi_models::LIVE_MODELS {
         mianshi_models::fetch_into_user_cache(name).unwrap();
     }
 }
