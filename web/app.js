@@ -533,6 +533,41 @@ function radar(scores) {
   return chart;
 }
 
+// One answer's delivery over time: language, focus and overall per window, with the tips
+// shown marked where they came.
+function timelineChart(delivery) {
+  const ns = "http://www.w3.org/2000/svg";
+  const points = delivery.timeline;
+  const end = Math.max(5, ...points.map((p) => p.seconds), ...(delivery.nudges || []).map((n) => n.seconds));
+  const width = 560, height = 120, pad = 22;
+  const x = (s) => pad + (s / end) * (width - 2 * pad);
+  const y = (v) => height - pad - (v / 100) * (height - 2 * pad);
+  const chart = document.createElementNS(ns, "svg");
+  const set = (node, attrs) => { for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v); return node; };
+  set(chart, { viewBox: `0 0 ${width} ${height}`, class: "timeline", role: "img", "aria-label": t.timeline });
+  const series = [["language", "#2855d8"], ["focus", "#1f8a4c"], ["overall", "#b36b00"]];
+  const index = Object.fromEntries(delivery.scores.map((s, i) => [s.dimension, i]));
+  for (const [dimension, colour] of series) {
+    const values = points.filter((p) => p.values[index[dimension]] !== null && p.values[index[dimension]] !== undefined);
+    if (values.length < 2) continue;
+    chart.append(set(document.createElementNS(ns, "polyline"), {
+      points: values.map((p) => `${x(p.seconds)},${y(p.values[index[dimension]])}`).join(" "),
+      fill: "none", stroke: colour, "stroke-width": 2 }));
+    const label = set(document.createElementNS(ns, "text"), { x: width - pad + 2, y: y(values[values.length - 1].values[index[dimension]]) + 4, "font-size": 9, fill: colour });
+    label.textContent = DIMENSION_NAMES()[dimension];
+    chart.append(label);
+  }
+  for (const nudge of delivery.nudges || []) {
+    const marker = set(document.createElementNS(ns, "path"), {
+      d: `M${x(nudge.seconds) - 5},${height - 4} L${x(nudge.seconds) + 5},${height - 4} L${x(nudge.seconds)},${height - 13} Z`, fill: "#b3261e" });
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${nudge.seconds.toFixed(0)} s: ${nudge.message}`;
+    marker.append(title);
+    chart.append(marker);
+  }
+  return chart;
+}
+
 function deliveryCard(results, nudges) {
   const delivery = results.delivery;
   if (!delivery) return el("section", { class: "card", id: "delivery" }, el("h3", {}, t.deliveryTitle), el("p", { class: "meta" }, t.noDelivery));
@@ -560,7 +595,10 @@ function renderReport() {
     turn.answer ? el("blockquote", {}, turn.answer.text) : null,
     turn.score ? el("div", { class: "meta" }, `${t.score} ${turn.score.overall}/100`) : null,
     turn.answer && turn.answer.delivery ? el("div", { class: "meta" }, turn.answer.delivery.scores
-      .filter((d) => d.value !== null).map((d) => `${DIMENSION_NAMES()[d.dimension]} ${Math.round(d.value)}`).join(" · ")) : null));
+      .filter((d) => d.value !== null).map((d) => `${DIMENSION_NAMES()[d.dimension]} ${Math.round(d.value)}`).join(" · ")) : null,
+    turn.answer && turn.answer.delivery && (turn.answer.delivery.timeline || []).length >= 2 ? timelineChart(turn.answer.delivery) : null,
+    turn.answer && turn.answer.delivery && (turn.answer.delivery.nudges || []).length
+      ? el("ul", { class: "meta answer-tips" }, turn.answer.delivery.nudges.map((n) => el("li", {}, `${n.seconds.toFixed(0)} s · ${n.message}`))) : null));
   return el("section", { class: "card", id: "report" },
     el("h2", {}, t.report),
     el("p", { class: "score", id: "content-score" }, score === null || score === undefined ? t.noScore : `${t.contentScore} ${score}/100`),

@@ -88,6 +88,7 @@ export const MESSAGES = {
     nudgesSeen: "面试中的提示",
     deviceError: "无法打开麦克风或摄像头：",
     trend: "内容分趋势",
+    timeline: "这道题的表达与仪态随时间变化，红色三角是当时的提示",
   },
   en: {
     title: "Mianshi · mock interview",
@@ -176,5 +177,6 @@ export const MESSAGES = {
     nudgesSeen: "Tips during the interview",
     deviceError: "The microphone or camera could not be opened: ",
     trend: "Content score over your practices",
+    timeline: "Delivery over this answer; red marks are the tips shown",
   },
 };

@@ -109,6 +109,8 @@ assert.match(delivery, zh ? /规则引擎/ : /rule engine/);
 const tips = await page.$$("#nudges-seen li");
 assert.ok(nudgeSeen || tips.length > 0, "a nudge was shown during the interview");
 assert.ok(tips.length > 0, "the report lists the tips seen");
+// Every spoken answer long enough has its delivery over time.
+assert.ok((await page.$$("svg.timeline")).length >= 1, "a delivery timeline per answer");
 await shot("6-report");
 assert.deepEqual(problems, [], "no console errors");
 await browser.close();

@@ -66,6 +66,28 @@ pub struct Delivery {
     /// language, composure, body, focus, overall — each absent (`null`) when what it needs
     /// was not measured (no camera, nothing said, screening).
     pub scores: Vec<DeliveryScore>,
+    /// The answer's windows in order, for a timeline (empty for a whole interview).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<DeliveryPoint>,
+    /// The live tips shown during the answer, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nudges: Vec<DeliveryNudge>,
+}
+
+/// One scored window: when it ended (seconds of the answer) and its five scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryPoint {
+    pub seconds: f32,
+    /// In the order of `Delivery::scores`; `null` where not measured.
+    pub values: Vec<Option<f32>>,
+}
+
+/// A tip shown during the answer: when (seconds of the answer), which kind, what it said.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryNudge {
+    pub seconds: f32,
+    pub kind: String,
+    pub message: String,
 }
 
 impl Delivery {
@@ -136,6 +158,8 @@ impl Delivery {
             source,
             windows: answers.iter().map(|d| d.windows).sum(),
             scores,
+            timeline: Vec::new(),
+            nudges: Vec::new(),
         })
     }
 }
@@ -212,6 +236,8 @@ mod tests {
         Delivery {
             source: source.into(),
             windows,
+            timeline: Vec::new(),
+            nudges: Vec::new(),
             scores: vec![
                 DeliveryScore {
                     dimension: "language".into(),

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use mianshi_core::turn::{Delivery, DeliveryEvidence, DeliveryScore};
+use mianshi_core::turn::{Delivery, DeliveryEvidence, DeliveryNudge, DeliveryPoint, DeliveryScore};
 use serde::Serialize;
 
 use crate::fusion::{Batch, FusionModel};
@@ -123,7 +123,7 @@ fn batch_of_one(window: &FeatureWindow, screening: bool) -> candle_core::Result<
     })
 }
 
-/// Accumulates an answer's readings into its [`Delivery`].
+/// Accumulates an answer's readings (and the tips shown) into its [`Delivery`].
 #[derive(Default)]
 pub struct DeliveryTracker {
     source: Option<ScoreSource>,
@@ -131,9 +131,42 @@ pub struct DeliveryTracker {
     sums: [(f64, u32); 5],
     /// (dimension, signal) → (sum, count, good band)
     evidence: Vec<(usize, String, f64, u32, [f64; 2])>,
+    /// The clock reading the answer's timeline counts from (its first reading or tip).
+    started: Option<f64>,
+    timeline: Vec<DeliveryPoint>,
+    nudges: Vec<DeliveryNudge>,
 }
 
 impl DeliveryTracker {
+    fn seconds(&mut self, clock: f64) -> f32 {
+        let started = *self.started.get_or_insert(clock);
+        ((clock - started).max(0.0) * 10.0).round() as f32 / 10.0
+    }
+
+    /// A window scored at `clock` seconds (the session's audio clock).
+    pub fn add_at(&mut self, reading: &Reading, clock: f64) {
+        let seconds = self.seconds(clock);
+        self.timeline.push(DeliveryPoint {
+            seconds,
+            values: reading
+                .values
+                .iter()
+                .map(|v| v.map(|v| (v * 10.0).round() as f32 / 10.0))
+                .collect(),
+        });
+        self.add(reading);
+    }
+
+    /// A tip shown at `clock` seconds.
+    pub fn nudge_at(&mut self, kind: &str, message: &str, clock: f64) {
+        let seconds = self.seconds(clock);
+        self.nudges.push(DeliveryNudge {
+            seconds,
+            kind: kind.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
     pub fn add(&mut self, reading: &Reading) {
         self.source = Some(reading.source);
         self.windows += 1;
@@ -169,6 +202,8 @@ impl DeliveryTracker {
         Some(Delivery {
             source: source.as_str().to_owned(),
             windows: tracker.windows,
+            timeline: tracker.timeline,
+            nudges: tracker.nudges,
             scores: DIMENSIONS
                 .iter()
                 .enumerate()
@@ -267,5 +302,19 @@ mod tests {
         assert_eq!((pace.mean, pace.good), (172.5, [130.0, 160.0]));
         assert_eq!(delivery.scores[2].value, None);
         assert!(tracker.take().is_none(), "taking starts over");
+
+        // With times: a timeline from the answer's first reading, and the tips shown.
+        tracker.add_at(&scorer.score(&window(150.0), false).unwrap(), 30.0);
+        tracker.nudge_at("pace_fast", "slow down", 33.2);
+        tracker.add_at(&scorer.score(&window(195.0), false).unwrap(), 35.0);
+        let delivery = tracker.take().unwrap();
+        let times: Vec<f32> = delivery.timeline.iter().map(|p| p.seconds).collect();
+        assert_eq!(times, vec![0.0, 5.0]);
+        assert_eq!(delivery.timeline[0].values[0], Some(100.0));
+        assert_eq!(delivery.timeline[1].values[2], None);
+        assert_eq!(
+            (delivery.nudges[0].seconds, delivery.nudges[0].kind.as_str()),
+            (3.2, "pace_fast")
+        );
     }
 }

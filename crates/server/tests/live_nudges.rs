@@ -169,6 +169,24 @@ async fn a_replayed_talking_head_answer_gets_transcripts_metrics_nudges_and_the_
     assert!(delivery["windows"].as_u64().unwrap() >= 4, "{delivery}");
     assert_eq!(delivery["scores"][3]["dimension"], "focus");
     assert!(delivery["scores"][3]["value"].is_number(), "{delivery}");
+    // Its timeline: every window in order, and the tips shown during the answer.
+    let timeline = delivery["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len() as u64, delivery["windows"].as_u64().unwrap());
+    let times: Vec<f64> = timeline
+        .iter()
+        .map(|p| p["seconds"].as_f64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[1] > w[0]), "{times:?}");
+    let tips: Vec<&str> = delivery["nudges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        tips.contains(&"look_away") && tips.contains(&"pace_fast"),
+        "{tips:?}"
+    );
     assert!(events[score_at..].iter().any(|e| e["type"] == "question"));
     // The summary is kept with the answer.
     let session = summary.session_id.clone();

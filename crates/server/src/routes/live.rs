@@ -416,7 +416,7 @@ impl Live {
                     if self.video.analysed != analysed {
                         self.signals.frames(self.video.window());
                         let arrived = self.video.newest_arrival.unwrap_or_else(Instant::now);
-                        self.nudge(Source::Video, arrived).await?;
+                        self.nudge(Source::Video, arrived, true).await?;
                     }
                     continue;
                 }
@@ -644,7 +644,7 @@ impl Live {
         }
         self.signals.audio(&samples);
         self.measure(&samples).await?;
-        self.nudge(Source::Audio, self.audio_arrival).await?;
+        self.nudge(Source::Audio, self.audio_arrival, true).await?;
         self.pending.extend(samples);
         self.recognise_pending().await
     }
@@ -829,7 +829,8 @@ impl Live {
                 return Ok(());
             }
         };
-        self.delivery.add(&reading);
+        let clock = self.signals.clock(Source::Audio);
+        self.delivery.add_at(&reading, clock);
         let scores: serde_json::Map<String, Value> = DIMENSIONS
             .iter()
             .zip(reading.values)
@@ -899,8 +900,14 @@ impl Live {
     }
 
     /// Evaluates the nudge rules on `source`'s clock and sends what fires. `arrived` is when
-    /// the data that closed the evidence window reached the server.
-    async fn nudge(&mut self, source: Source, arrived: Instant) -> Result<(), axum::Error> {
+    /// the data that closed the evidence window reached the server; `during_answer`: a tip
+    /// about the open answer (kept in its delivery), not about the one just committed.
+    async fn nudge(
+        &mut self,
+        source: Source,
+        arrived: Instant,
+        during_answer: bool,
+    ) -> Result<(), axum::Error> {
         let signals = self.signals.signals();
         let now = self.signals.clock(source);
         let language = self.language.clone().unwrap_or_else(|| "en".into());
@@ -909,6 +916,11 @@ impl Live {
         };
         let latency = arrived.elapsed().as_secs_f64();
         self.state.metrics.nudge_sent(&nudge.kind, latency);
+        if during_answer {
+            // The answer's tips go into its delivery (on the audio clock, like its windows).
+            let clock = self.signals.clock(Source::Audio);
+            self.delivery.nudge_at(&nudge.kind, &nudge.message, clock);
+        }
         self.send(json!({
             "type": "nudge",
             "kind": nudge.kind,
@@ -984,7 +996,7 @@ impl Live {
                 }
                 // A nudge about the answer just given comes after the next question, so the
                 // client never waits for the question behind advice.
-                self.nudge(Source::Audio, decided).await
+                self.nudge(Source::Audio, decided, false).await
             }
             Err(err) => self.error(err.code(), err.to_string()).await,
         }
@@ -1024,7 +1036,7 @@ impl Live {
                 }));
                 // Transcript-driven evidence closes when the recogniser delivers the words
                 // (its own lag is reported with the transcript, not as nudge latency).
-                self.nudge(Source::Audio, Instant::now()).await?;
+                self.nudge(Source::Audio, Instant::now(), true).await?;
                 self.send(json!({
                     "type": "transcript.final",
                     "text": text,
