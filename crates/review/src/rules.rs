@@ -80,6 +80,7 @@ pub struct Dimension {
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     pub version: u32,
+    /// In `DIMENSIONS` order (`parse` sorts them).
     #[serde(rename = "dimension")]
     pub dimensions: Vec<Dimension>,
 }
@@ -140,7 +141,7 @@ impl Rules {
     }
 
     pub fn parse(text: &str) -> Result<Self, RulesError> {
-        let rules: Rules = toml::from_str(text)?;
+        let mut rules: Rules = toml::from_str(text)?;
         let expected = &DIMENSIONS[..4];
         let ids: Vec<&str> = rules.dimensions.iter().map(|d| d.id.as_str()).collect();
         for dimension in &rules.dimensions {
@@ -171,6 +172,10 @@ impl Rules {
                 problem: format!("every one of {expected:?} exactly once"),
             });
         }
+        // Kept in `DIMENSIONS` order, whatever the file's order: scores come out in it.
+        rules
+            .dimensions
+            .sort_by_key(|d| DIMENSIONS.iter().position(|name| *name == d.id));
         Ok(rules)
     }
 
@@ -204,11 +209,10 @@ impl Rules {
                 }
             })
             .collect();
-        scores.sort_by_key(|s| DIMENSIONS.iter().position(|d| *d == s.dimension));
         let overall = weighted_mean(
             scores
                 .iter()
-                .zip(&self.dimensions_in_order())
+                .zip(&self.dimensions)
                 .filter_map(|(s, d)| Some((s.value?, d.weight))),
         );
         scores.push(DimensionScore {
@@ -217,13 +221,6 @@ impl Rules {
             evidence: Vec::new(),
         });
         BehaviourScores { scores }
-    }
-
-    fn dimensions_in_order(&self) -> Vec<&Dimension> {
-        DIMENSIONS[..4]
-            .iter()
-            .filter_map(|name| self.dimensions.iter().find(|d| d.id == *name))
-            .collect()
     }
 }
 
@@ -250,6 +247,14 @@ mod tests {
     fn the_built_in_rules_parse_and_cover_four_dimensions() {
         let rules = Rules::built_in();
         assert_eq!(rules.dimensions.len(), 4);
+        // A file may list the dimensions in any order; scores come out in DIMENSIONS order.
+        let blocks: Vec<&str> = BUILT_IN.split("[[dimension]]").collect();
+        let mut shuffled = blocks[0].to_owned();
+        for block in blocks[1..].iter().rev() {
+            shuffled.push_str("[[dimension]]");
+            shuffled.push_str(block);
+        }
+        assert_eq!(Rules::parse(&shuffled).unwrap(), rules);
     }
 
     #[test]

@@ -419,17 +419,19 @@ pub fn build(
     let augments = augmentations(options.quick);
     for voice in &voices {
         let seconds = voice.samples.len() as f64 / RATE as f64;
+        // The voice's camera tracks, the same for every version of its audio.
+        let camera_choices: Vec<(&str, Option<Vec<FrameFeatures>>)> = cameras
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| voice.own_camera.is_none_or(|own| own == *i))
+            .map(|(_, (name, offset, frames))| {
+                (name.as_str(), Some(camera_track(frames, *offset, seconds)))
+            })
+            .chain([("no-camera", None)])
+            .collect();
         for (augment, transform) in &augments {
             let audio = transform(&voice.samples);
-            let camera_choices = cameras
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| voice.own_camera.is_none_or(|own| own == *i))
-                .map(|(_, (name, offset, frames))| {
-                    (name.as_str(), Some(camera_track(frames, *offset, seconds)))
-                })
-                .chain([("no-camera", None)]);
-            for (camera, frames) in camera_choices {
+            for (camera, frames) in &camera_choices {
                 let recording = Recording {
                     audio: Some(&audio),
                     words: &voice.words,
