@@ -3,6 +3,7 @@
 // from the server is inserted as text, never as HTML.
 import { MESSAGES } from "/app/i18n.js";
 import { LiveInterview } from "/app/live.js";
+import { RUBRIC, SIGNALS } from "/app/signals.js";
 
 const main = document.getElementById("main");
 const uiSelect = document.getElementById("ui-lang");
@@ -123,13 +124,13 @@ function renderStart() {
     if (form.job_description.value.trim()) data.append("job_description", form.job_description.value);
     try {
       const session = await api("POST", "/api/interview/start", data);
-      // Voice answers need the microphone; without it the answers are typed (camera off).
-      if (devices.audio) {
-        current = { screen: "consent", session, language: metadata.language, devices };
+      // The questions are planned from the résumé, so the candidate checks what was read first.
+      if (session.documents && session.documents.profile) {
+        current = { screen: "profile", session, language: metadata.language, devices };
         render();
         return;
       }
-      await startTyped(session, metadata.language);
+      await afterProfile(session, metadata.language, devices);
     } catch (error) {
       button.disabled = false;
       button.textContent = t.start;
@@ -139,6 +140,80 @@ function renderStart() {
   const history = el("section", { class: "card", id: "history" }, el("h2", {}, t.history));
   loadHistory(history);
   return el("div", {}, el("section", { class: "card" }, form), history);
+}
+
+// Voice answers need the microphone; without it the answers are typed (camera off).
+async function afterProfile(session, language, devices) {
+  if (devices.audio) {
+    current = { screen: "consent", session, language, devices };
+    render();
+    return;
+  }
+  await startTyped(session, language);
+}
+
+const splitList = (text) => text.split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
+
+// What the parser read from the résumé, editable: the questions follow whatever is confirmed
+// here (the server refuses corrections once the first question is planned).
+function renderProfile() {
+  const { session, language, devices } = current;
+  const profile = session.documents.profile;
+  const match = session.documents.match;
+  const entry = (cls, fields) => el("div", { class: `entry ${cls}` }, fields);
+  const experience = el("div", { id: "edit-experience" }, profile.experience.map((e, i) => entry("experience", [
+    el("input", { type: "text", class: "company", value: e.company || "", "aria-label": `${t.company} ${i + 1}`, placeholder: t.company }),
+    el("input", { type: "text", class: "title", value: e.title || "", "aria-label": `${t.jobTitle} ${i + 1}`, placeholder: t.jobTitle }),
+  ])));
+  const projects = el("div", { id: "edit-projects" }, profile.projects.map((p, i) => entry("project", [
+    el("input", { type: "text", class: "name", value: p.name, "aria-label": `${t.projectName} ${i + 1}`, placeholder: t.projectName }),
+    el("input", { type: "text", class: "tech", value: p.tech.join(", "), "aria-label": `${t.projectTech} ${i + 1}`, placeholder: t.projectTech }),
+  ])));
+  const addProject = el("button", { type: "button", class: "secondary", id: "add-project", onclick: () => {
+    const row = entry("project", [
+      el("input", { type: "text", class: "name", "aria-label": `${t.projectName} ${projects.children.length + 1}`, placeholder: t.projectName }),
+      el("input", { type: "text", class: "tech", "aria-label": `${t.projectTech} ${projects.children.length + 1}`, placeholder: t.projectTech }),
+    ]);
+    projects.append(row);
+    row.querySelector("input").focus();
+  } }, t.addProject);
+  const missing = match ? match.missing.filter((m) => m.required).map((m) => m.skill) : [];
+  const form = el("form", { id: "profile-form" },
+    el("h2", {}, t.checkProfile),
+    el("p", { class: "meta" }, t.checkProfileHint),
+    profile.warnings.length ? el("ul", { class: "meta" }, profile.warnings.map((w) => el("li", {}, w))) : null,
+    el("label", { for: "edit-name" }, t.name),
+    el("input", { type: "text", id: "edit-name", name: "name", value: profile.name || "" }),
+    el("label", { for: "edit-skills" }, t.skills),
+    el("textarea", { id: "edit-skills", name: "skills", rows: 3, "aria-describedby": "skills-hint" }, profile.skills.map((s) => s.name).join(", ")),
+    el("div", { class: "meta", id: "skills-hint" }, t.skillsHint),
+    missing.length ? el("p", { class: "meta", id: "missing-skills" }, `${t.missing}: ${missing.join(" · ")}`) : null,
+    profile.experience.length ? [el("h3", {}, t.experience), experience] : null,
+    el("h3", {}, t.projects), projects, addProject,
+    el("div", {}, el("button", { type: "submit", id: "confirm-profile" }, t.confirmProfile)));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("#confirm-profile");
+    button.disabled = true;
+    form.querySelectorAll(".error").forEach((n) => n.remove());
+    const edit = {
+      name: form.querySelector("#edit-name").value,
+      skills: splitList(form.querySelector("#edit-skills").value),
+      experience: [...experience.querySelectorAll(".entry")].map((row) => ({
+        company: row.querySelector(".company").value, title: row.querySelector(".title").value })),
+      projects: [...projects.querySelectorAll(".entry")].map((row) => ({
+        name: row.querySelector(".name").value, tech: splitList(row.querySelector(".tech").value) })),
+    };
+    try {
+      session.documents = await api("PUT", `/api/interview/session/${session.session_id}/documents`, edit);
+      await afterProfile(session, language, devices);
+    } catch (error) {
+      button.disabled = false;
+      showError(form, error);
+    }
+  });
+  queueMicrotask(() => form.querySelector("#edit-name").focus());
+  return el("section", { class: "card", id: "profile-check" }, form);
 }
 
 async function startTyped(session, language) {
@@ -408,23 +483,31 @@ async function loadHistory(container) {
   }
 }
 
-function scoreCard(reply) {
-  const score = reply.score;
+// An answer's score: rubric bars, quoted evidence, advice and what a strong answer covers.
+function scoreDetails(score) {
+  const rubricName = (id) => { const label = RUBRIC.find(([key]) => key === id); return label ? label[lang === "zh" ? 2 : 1] : id; };
   const bars = el("div", { class: "bars" },
     score.rubric.map((item) => [
-      el("span", {}, item.dimension),
-      el("span", { class: "bar", role: "img", "aria-label": `${item.dimension} ${item.score}` }, el("span", { style: `width:${item.score}%` })),
+      el("span", {}, rubricName(item.dimension)),
+      el("span", { class: "bar", role: "img", "aria-label": `${rubricName(item.dimension)} ${item.score}` }, el("span", { style: `width:${item.score}%` })),
       el("span", {}, item.score),
     ]));
   const evidence = el("ul", { class: "evidence" },
     score.evidence.map((e) => el("li", { class: e.effect >= 0 ? "plus" : "minus" }, e.note, el("blockquote", {}, e.quote))));
+  return [
+    bars,
+    score.evidence.length ? [el("h4", {}, t.evidence), evidence] : null,
+    score.advice.length ? [el("h4", {}, t.advice), el("ul", {}, score.advice.map((a) => el("li", {}, a)))] : null,
+    score.outline.length ? [el("h4", {}, t.outline), el("ul", { class: "outline" }, score.outline.map((o) => el("li", {}, o)))] : null,
+  ];
+}
+
+function scoreCard(reply) {
+  const score = reply.score;
   return el("section", { class: "card", id: "score-card" },
     el("div", { class: "meta" }, t.score),
     el("div", { class: "score", id: "score-value" }, `${score.overall}/100`),
-    bars,
-    score.evidence.length ? [el("h3", {}, t.evidence), evidence] : null,
-    score.advice.length ? [el("h3", {}, t.advice), el("ul", {}, score.advice.map((a) => el("li", {}, a)))] : null,
-    score.outline.length ? [el("h3", {}, t.outline), el("ul", {}, score.outline.map((o) => el("li", {}, o)))] : null,
+    scoreDetails(score),
     el("p", { class: "meta" }, reply.decision.guidance || reply.decision.reason || ""));
 }
 
@@ -533,39 +616,82 @@ function radar(scores) {
   return chart;
 }
 
-// One answer's delivery over time: language, focus and overall per window, with the tips
-// shown marked where they came.
-function timelineChart(delivery) {
+// A line chart over one answer (0–100 on the y axis) with the tips shown marked where they
+// came. `series` is [[label, colour, [[seconds, value], …]], …].
+function timeChart(series, nudges, end, label, id) {
   const ns = "http://www.w3.org/2000/svg";
-  const points = delivery.timeline;
-  const end = Math.max(5, ...points.map((p) => p.seconds), ...(delivery.nudges || []).map((n) => n.seconds));
-  const width = 560, height = 120, pad = 22;
-  const x = (s) => pad + (s / end) * (width - 2 * pad);
-  const y = (v) => height - pad - (v / 100) * (height - 2 * pad);
-  const chart = document.createElementNS(ns, "svg");
+  const width = 560, height = 130, left = 30, right = 10, top = 8, bottom = 22;
+  const x = (s) => left + (s / end) * (width - left - right);
+  const y = (v) => height - bottom - (Math.max(0, Math.min(100, v)) / 100) * (height - top - bottom);
   const set = (node, attrs) => { for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v); return node; };
-  set(chart, { viewBox: `0 0 ${width} ${height}`, class: "timeline", role: "img", "aria-label": t.timeline });
-  const series = [["language", "#2855d8"], ["focus", "#1f8a4c"], ["overall", "#b36b00"]];
-  const index = Object.fromEntries(delivery.scores.map((s, i) => [s.dimension, i]));
-  for (const [dimension, colour] of series) {
-    const values = points.filter((p) => p.values[index[dimension]] !== null && p.values[index[dimension]] !== undefined);
+  const text = (content, attrs) => { const node = set(document.createElementNS(ns, "text"), { "font-size": 9, fill: "#5b6475", ...attrs }); node.textContent = content; return node; };
+  const chart = set(document.createElementNS(ns, "svg"), { viewBox: `0 0 ${width} ${height}`, class: "timeline", role: "img", "aria-label": label, "data-chart": id });
+  for (const v of [0, 50, 100]) {
+    chart.append(set(document.createElementNS(ns, "line"), { x1: left, x2: width - right, y1: y(v), y2: y(v), stroke: "#e3e7ef" }));
+    chart.append(text(String(v), { x: left - 4, y: y(v) + 3, "text-anchor": "end" }));
+  }
+  chart.append(text("0 s", { x: left, y: height - 6 }));
+  chart.append(text(`${Math.round(end)} s`, { x: width - right, y: height - 6, "text-anchor": "end" }));
+  for (const [, colour, values] of series) {
     if (values.length < 2) continue;
     chart.append(set(document.createElementNS(ns, "polyline"), {
-      points: values.map((p) => `${x(p.seconds)},${y(p.values[index[dimension]])}`).join(" "),
-      fill: "none", stroke: colour, "stroke-width": 2 }));
-    const label = set(document.createElementNS(ns, "text"), { x: width - pad + 2, y: y(values[values.length - 1].values[index[dimension]]) + 4, "font-size": 9, fill: colour });
-    label.textContent = DIMENSION_NAMES()[dimension];
-    chart.append(label);
+      points: values.map(([s, v]) => `${x(s)},${y(v)}`).join(" "), fill: "none", stroke: colour, "stroke-width": 2 }));
   }
-  for (const nudge of delivery.nudges || []) {
+  for (const nudge of nudges) {
     const marker = set(document.createElementNS(ns, "path"), {
-      d: `M${x(nudge.seconds) - 5},${height - 4} L${x(nudge.seconds) + 5},${height - 4} L${x(nudge.seconds)},${height - 13} Z`, fill: "#b3261e" });
+      d: `M${x(nudge.seconds) - 5},${height - bottom + 10} L${x(nudge.seconds) + 5},${height - bottom + 10} L${x(nudge.seconds)},${height - bottom + 1} Z`, fill: "#b3261e" });
     const title = document.createElementNS(ns, "title");
     title.textContent = `${nudge.seconds.toFixed(0)} s: ${nudge.message}`;
     marker.append(title);
     chart.append(marker);
   }
-  return chart;
+  const legend = el("div", { class: "legend meta" }, series.filter(([, , values]) => values.length >= 2).map(([name, colour]) =>
+    el("span", {}, el("span", { class: "swatch", style: `background:${colour}` }), name)));
+  return el("figure", { class: "chart" }, el("figcaption", { class: "meta" }, label), chart, legend);
+}
+
+// One answer's delivery over time: language, focus and overall per window; then gaze and
+// expression (share of time looking at the camera, share of tense or negative expression).
+function timelineCharts(delivery) {
+  const points = delivery.timeline || [];
+  const nudges = delivery.nudges || [];
+  const end = Math.max(5, ...points.map((p) => p.seconds), ...nudges.map((n) => n.seconds));
+  const index = Object.fromEntries(delivery.scores.map((s, i) => [s.dimension, i]));
+  const names = DIMENSION_NAMES();
+  const dimensions = [["language", "#2855d8"], ["focus", "#1f8a4c"], ["overall", "#b36b00"]].map(([d, colour]) =>
+    [names[d], colour, points.filter((p) => p.values[index[d]] !== null && p.values[index[d]] !== undefined).map((p) => [p.seconds, p.values[index[d]]])]);
+  const signal = (id) => points.filter((p) => p.signals && p.signals[id] !== undefined).map((p) => [p.seconds, p.signals[id]]);
+  const camera = [["at_camera_pct", "#1f8a4c"], ["negative_expression_pct", "#b3261e"]].map(([id, colour]) =>
+    [signalName(id) + " %", colour, signal(id)]);
+  const charts = [timeChart(dimensions, nudges, end, t.timeline, "scores")];
+  if (camera.some(([, , values]) => values.length >= 2)) charts.push(timeChart(camera, nudges, end, t.timelineCamera, "camera"));
+  return charts;
+}
+
+function signalName(id) {
+  const label = SIGNALS.find((s) => s.signal === id);
+  return label ? (lang === "zh" ? label.zh : label.en) : id;
+}
+
+// A measured signal with its unit and the band that scores full marks, and whether it was in it.
+function metricRow(evidence) {
+  const label = SIGNALS.find((s) => s.signal === evidence.signal);
+  const unit = label ? (lang === "zh" ? label.unit_zh : label.unit_en) : "";
+  const [low, high] = evidence.good;
+  const band = low === high ? `${low}` : low < 0 || high < 0 ? `${low} ${t.to} ${high}` : `${low}–${high}`;
+  const status = evidence.mean < low ? t.belowBand : evidence.mean > high ? t.aboveBand : t.inBand;
+  return el("tr", { class: evidence.mean < low || evidence.mean > high ? "off-band" : "in-band" },
+    el("td", {}, signalName(evidence.signal)),
+    el("td", {}, `${evidence.mean.toFixed(1)} ${unit}`.trim()),
+    el("td", { class: "meta" }, `${t.goodBand} ${band} ${unit}`.trim()),
+    el("td", {}, status));
+}
+
+// Each signal once: several dimensions read the same measurement (e.g. pitch range).
+function metrics(delivery) {
+  const seen = new Map();
+  for (const score of delivery.scores) for (const e of score.evidence) if (!seen.has(e.signal)) seen.set(e.signal, e);
+  return [...seen.values()];
 }
 
 function deliveryCard(results, nudges) {
@@ -581,7 +707,9 @@ function deliveryCard(results, nudges) {
     el("table", {}, el("tbody", {}, delivery.scores.map((s) => el("tr", {},
       el("td", {}, names[s.dimension] || s.dimension),
       el("td", {}, s.value === null ? t.notMeasured : `${Math.round(s.value)}/100`),
-      el("td", { class: "meta" }, s.evidence.map((e) => `${e.signal} ${e.mean.toFixed(1)} (${e.good[0]}–${e.good[1]})`).join(" · ")))))),
+      el("td", { class: "meta" }, s.evidence.map((e) => signalName(e.signal)).join(" · ")))))),
+    el("h4", {}, t.metricsTitle),
+    el("table", { class: "metrics", id: "interview-metrics" }, el("tbody", {}, metrics(delivery).map(metricRow))),
     cameraOff ? el("p", { class: "meta" }, t.noCamera) : null,
     nudges && nudges.length ? [el("h3", {}, t.nudgesSeen), el("ul", { id: "nudges-seen" }, nudges.map((n) => el("li", {}, n.message)))] : null);
 }
@@ -590,15 +718,22 @@ function renderReport() {
   const { results } = current;
   const summary = results.summary || { topics: [], strengths: [], to_improve: [] };
   const score = results.content_score;
-  const turns = results.turns.map((turn) => el("li", {},
-    el("strong", {}, turn.question.text),
-    turn.answer ? el("blockquote", {}, turn.answer.text) : null,
-    turn.score ? el("div", { class: "meta" }, `${t.score} ${turn.score.overall}/100`) : null,
-    turn.answer && turn.answer.delivery ? el("div", { class: "meta" }, turn.answer.delivery.scores
-      .filter((d) => d.value !== null).map((d) => `${DIMENSION_NAMES()[d.dimension]} ${Math.round(d.value)}`).join(" · ")) : null,
-    turn.answer && turn.answer.delivery && (turn.answer.delivery.timeline || []).length >= 2 ? timelineChart(turn.answer.delivery) : null,
-    turn.answer && turn.answer.delivery && (turn.answer.delivery.nudges || []).length
-      ? el("ul", { class: "meta answer-tips" }, turn.answer.delivery.nudges.map((n) => el("li", {}, `${n.seconds.toFixed(0)} s · ${n.message}`))) : null));
+  const turns = results.turns.map((turn) => {
+    const delivery = turn.answer && turn.answer.delivery;
+    return el("li", { class: "turn-card" },
+      el("strong", {}, turn.question.text),
+      turn.answer ? el("blockquote", {}, turn.answer.text) : el("p", { class: "meta" }, t.unanswered),
+      turn.score ? [el("div", { class: "meta" }, `${t.score} ${turn.score.overall}/100`), scoreDetails(turn.score)] : null,
+      delivery ? [
+        el("h4", {}, t.deliveryTitle),
+        el("div", { class: "meta" }, delivery.scores
+          .map((d) => `${DIMENSION_NAMES()[d.dimension]} ${d.value === null ? t.notMeasured : Math.round(d.value)}`).join(" · ")),
+        el("table", { class: "metrics" }, el("tbody", {}, metrics(delivery).map(metricRow))),
+        (delivery.timeline || []).length >= 2 ? timelineCharts(delivery) : null,
+        (delivery.nudges || []).length
+          ? el("ul", { class: "meta answer-tips" }, delivery.nudges.map((n) => el("li", {}, `${n.seconds.toFixed(0)} s · ${n.message}`))) : null,
+      ] : null);
+  });
   return el("section", { class: "card", id: "report" },
     el("h2", {}, t.report),
     el("p", { class: "score", id: "content-score" }, score === null || score === undefined ? t.noScore : `${t.contentScore} ${score}/100`),
@@ -612,7 +747,7 @@ function renderReport() {
     summary.strengths.length ? [el("h3", {}, t.strengths), el("ul", {}, summary.strengths.map((s) => el("li", {}, s)))] : null,
     summary.to_improve.length ? [el("h3", {}, t.toImprove), el("ul", {}, summary.to_improve.map((s) => el("li", {}, s)))] : null,
     el("h3", {}, t.turns),
-    el("ol", {}, turns),
+    el("ol", { class: "turns" }, turns),
     el("a", { href: `/api/interview/results/${results.session_id}`, download: `mianshi-${results.session_id}.json` }, t.exportJson),
     " · ",
     el("a", { href: `/api/interview/${results.session_id}/report.pdf`, id: "export-pdf", download: `mianshi-${results.session_id}.pdf` }, t.exportPdf),
@@ -627,6 +762,7 @@ function renderReport() {
 
 const SCREENS = {
   start: () => renderStart(),
+  profile: () => renderProfile(),
   consent: () => renderConsent(),
   devices: () => renderDevices(),
   live: () => renderLive(),

@@ -25,17 +25,42 @@ page.on("console", (msg) => { if (msg.type() === "error") problems.push(msg.text
 page.on("pageerror", (err) => problems.push(String(err)));
 const shot = async (name) => { if (shots) await page.screenshot({ path: `${shots}/${language}-${name}.png`, fullPage: true }); };
 
+// Nothing may be wider than a phone's screen.
+async function fitsPhone(name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `${name} is ${overflow}px wider than a phone`);
+  await shot(`${name}-phone`);
+  await page.setViewportSize({ width: 1100, height: 1300 });
+}
+
 await page.goto(base + "/");
 await page.selectOption("#ui-lang", language);
 await page.waitForSelector("#start-form");
+await fitsPhone("0-start");
 await page.selectOption("#language", language);
 await page.fill("#questions", "3");
 await page.fill("#resume-text", text.resume);
 await shot("1-start");
 await page.click("#start");
+// The parsed résumé is shown for checking; the candidate fixes the name, adds a skill the
+// parser missed (written as an alias) and a project, and the questions follow the fix.
+await page.waitForSelector("#profile-check");
+assert.match(await page.inputValue("#edit-skills"), /Redis/);
+await page.fill("#edit-name", zh ? "张伟明" : "Jane Q. Doe");
+await page.fill("#edit-skills", (await page.inputValue("#edit-skills")) + (zh ? "、golang" : ", golang"));
+await page.click("#add-project");
+await page.fill("#edit-projects .entry:last-child .name", zh ? "订单系统" : "Order service");
+await page.fill("#edit-projects .entry:last-child .tech", "Go, Redis");
+await shot("1b-profile");
+await fitsPhone("1b-profile");
+await page.click("#confirm-profile");
 await page.waitForSelector("#question-text");
 const first = await page.textContent("#question-text");
-assert.match(await page.textContent("#profile"), /Redis/, "the parsed résumé is shown");
+const profileShown = await page.textContent("#profile");
+assert.match(profileShown, /Redis/, "the parsed résumé is shown");
+assert.match(profileShown, /Go\b/, "the added skill is kept under its canonical name");
+assert.match(profileShown, zh ? /张伟明/ : /Jane Q\. Doe/, "the corrected name is kept");
 assert.ok(first.length > 10, "a question is shown");
 assert.equal(/[\u4e00-\u9fff]/.test(first), zh, `the question is in the interview language: ${first}`);
 await shot("2-question");
@@ -60,6 +85,7 @@ assert.ok(finished, "the report appears when the interview ends");
 const total = await page.textContent("#content-score");
 assert.match(total, text.total);
 await shot("4-report");
+await fitsPhone("4-report");
 // The PDF export is the same report printed by the server.
 const pdfHref = await page.getAttribute("#export-pdf", "href");
 const pdf = await page.request.get(base + pdfHref);

@@ -41,6 +41,12 @@ await page.check("#use-camera");
 await shot("1-start");
 await page.click("#start");
 
+// The parsed résumé is shown for checking; Enter in the name field confirms it.
+await page.waitForSelector("#profile-check");
+assert.match(await page.inputValue("#edit-skills"), /Redis/);
+assert.equal(await page.evaluate(() => document.activeElement.id), "edit-name");
+await page.keyboard.press("Enter");
+
 // Consent says what is recorded, analysed and stored; nothing is opened before it.
 await page.waitForSelector("#consent");
 const consent = await page.textContent("#consent");
@@ -111,6 +117,12 @@ assert.ok(nudgeSeen || tips.length > 0, "a nudge was shown during the interview"
 assert.ok(tips.length > 0, "the report lists the tips seen");
 // Every spoken answer long enough has its delivery over time.
 assert.ok((await page.$$("svg.timeline")).length >= 1, "a delivery timeline per answer");
+// With the camera on, gaze and expression are drawn over time too.
+assert.ok((await page.$$("svg.timeline[data-chart=camera]")).length >= 1, "gaze and expression over time");
+// Speech metrics with units and the band that scores full marks.
+const metrics = await page.textContent("#interview-metrics");
+assert.match(metrics, zh ? /语速[\s\S]*词\/分钟[\s\S]*理想 130–160/ : /Pace[\s\S]*wpm[\s\S]*good 130–160/);
+assert.match(metrics, zh ? /注视镜头/ : /Looking at the camera/);
 await shot("6-report");
 assert.deepEqual(problems, [], "no console errors");
 await browser.close();

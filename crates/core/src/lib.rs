@@ -10,8 +10,8 @@ pub mod turn;
 
 pub use machine::{transition, Effect, Event, InterviewState, TransitionError};
 pub use profile::{
-    CandidateDocuments, Contact, Education, Experience, JobSkill, JobSpec, Profile, Project,
-    Seniority, Skill, SkillMatch, SkillMatchItem, Span,
+    CandidateDocuments, Contact, Education, Experience, ExperienceEdit, JobSkill, JobSpec, Profile,
+    ProfileEdit, Project, ProjectEdit, Seniority, Skill, SkillMatch, SkillMatchItem, Span,
 };
 pub use session::{NewSession, Session, SessionId, SessionIdError, SessionStatus};
 pub use turn::{

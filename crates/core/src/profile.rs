@@ -164,3 +164,30 @@ impl CandidateDocuments {
         self.profile.is_none() && self.job.is_none()
     }
 }
+
+/// The candidate's corrections to the parsed résumé, made on the start page before the
+/// interview is planned. A field left out is unchanged; a list that is sent replaces the list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileEdit {
+    pub name: Option<String>,
+    /// Skill names as the candidate writes them ("k8s" becomes Kubernetes).
+    pub skills: Option<Vec<String>>,
+    pub experience: Option<Vec<ExperienceEdit>>,
+    pub projects: Option<Vec<ProjectEdit>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperienceEdit {
+    pub company: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectEdit {
+    pub name: String,
+    #[serde(default)]
+    pub tech: Vec<String>,
+}

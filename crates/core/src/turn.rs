@@ -80,7 +80,19 @@ pub struct DeliveryPoint {
     pub seconds: f32,
     /// In the order of `Delivery::scores`; `null` where not measured.
     pub values: Vec<Option<f32>>,
+    /// The window's readings of the signals a report draws over time (see
+    /// [`TIMELINE_SIGNALS`]); a signal that was not measured is left out.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub signals: std::collections::BTreeMap<String, f32>,
 }
+
+/// The signals kept per window for "over time" charts: pace, gaze and expression. The rest
+/// are summarised per answer in `DeliveryScore::evidence`, which keeps stored turns small.
+pub const TIMELINE_SIGNALS: &[&str] = &[
+    "words_per_minute",
+    "at_camera_pct",
+    "negative_expression_pct",
+];
 
 /// A tip shown during the answer: when (seconds of the answer), which kind, what it said.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -91,6 +103,18 @@ pub struct DeliveryNudge {
 }
 
 impl Delivery {
+    /// Each measured signal once (a signal several dimensions read, such as pitch range, is
+    /// the same measurement), in the order of the dimensions.
+    pub fn metrics(&self) -> Vec<&DeliveryEvidence> {
+        let mut seen: Vec<&DeliveryEvidence> = Vec::new();
+        for evidence in self.scores.iter().flat_map(|s| &s.evidence) {
+            if seen.iter().all(|e| e.signal != evidence.signal) {
+                seen.push(evidence);
+            }
+        }
+        seen
+    }
+
     /// The whole interview's delivery from its answers': every window counts once (an answer
     /// scored over 12 windows weighs three times one over 4). `source` is `mixed` when some
     /// answers were scored by the model and some by the rules.
@@ -180,6 +204,140 @@ pub struct DeliveryEvidence {
     pub good: [f32; 2],
 }
 
+/// How a report names a delivery signal and its unit, in English and Chinese. One table for
+/// the printed report and the web app (served to it as `/app/signals.js`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SignalLabel {
+    pub signal: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+    pub unit_en: &'static str,
+    pub unit_zh: &'static str,
+}
+
+impl SignalLabel {
+    pub fn name(&self, zh: bool) -> &'static str {
+        if zh {
+            self.zh
+        } else {
+            self.en
+        }
+    }
+
+    pub fn unit(&self, zh: bool) -> &'static str {
+        if zh {
+            self.unit_zh
+        } else {
+            self.unit_en
+        }
+    }
+
+    /// `value unit (band)`, e.g. `172.5 wpm (good 130–160)`.
+    pub fn format(&self, zh: bool, mean: f32, good: [f32; 2]) -> String {
+        let band = if good[0] == good[1] {
+            format!("{}", good[0])
+        } else if good[0] < 0.0 || good[1] < 0.0 {
+            // "-32–-10" reads badly; negative bounds get a word between them.
+            format!("{} {} {}", good[0], if zh { "至" } else { "to" }, good[1])
+        } else {
+            format!("{}–{}", good[0], good[1])
+        };
+        let value = match self.unit(zh) {
+            "" => format!("{mean:.1}"),
+            unit => format!("{mean:.1} {unit}"),
+        };
+        if zh {
+            format!("{value}（理想 {band}）")
+        } else {
+            format!("{value} (good {band})")
+        }
+    }
+}
+
+const fn label(
+    signal: &'static str,
+    en: &'static str,
+    zh: &'static str,
+    unit_en: &'static str,
+    unit_zh: &'static str,
+) -> SignalLabel {
+    SignalLabel {
+        signal,
+        en,
+        zh,
+        unit_en,
+        unit_zh,
+    }
+}
+
+/// Every signal the behaviour rules score (crates/review/rules.toml); docs/nudges.md
+/// defines how each is measured.
+pub const SIGNAL_LABELS: &[SignalLabel] = &[
+    label("words_per_minute", "Pace", "语速", "wpm", "词/分钟"),
+    label("fillers_30s", "Fillers", "口头禅", "per 30 s", "次/30 秒"),
+    label(
+        "hedges_60s",
+        "Hedging words",
+        "含糊措辞",
+        "per min",
+        "次/分钟",
+    ),
+    label("loudness", "Loudness", "音量", "dBFS", "dBFS"),
+    label(
+        "pitch_range",
+        "Pitch variation",
+        "音高变化",
+        "semitones",
+        "半音",
+    ),
+    label("clipping_pct", "Clipping", "削波", "% of samples", "% 采样"),
+    label(
+        "negative_expression_pct",
+        "Tense or negative expression",
+        "紧绷或负面表情",
+        "% of time",
+        "% 时间",
+    ),
+    label("posture_drop_pct", "Posture sinking", "坐姿下沉", "%", "%"),
+    label("shoulder_tilt", "Shoulder tilt", "肩部倾斜", "°", "°"),
+    label("head_roll", "Head tilt", "头部倾斜", "°", "°"),
+    label(
+        "hand_near_face",
+        "Hand near face",
+        "手靠近脸",
+        "share of frames",
+        "帧占比",
+    ),
+    label(
+        "fidget",
+        "Fidgeting",
+        "小动作",
+        "shoulder widths/s",
+        "肩宽/秒",
+    ),
+    label(
+        "at_camera_pct",
+        "Looking at the camera",
+        "注视镜头",
+        "% of time",
+        "% 时间",
+    ),
+    label(
+        "face_visible_pct",
+        "Face in view",
+        "脸部在画面中",
+        "% of time",
+        "% 时间",
+    ),
+    label("faces_in_view", "Faces in view", "画面中人脸数", "", ""),
+    label("eye_openness", "Eye openness", "睁眼程度", "ratio", "比例"),
+];
+
+/// The label of `signal`, if it is one the rules score.
+pub fn signal_label(signal: &str) -> Option<&'static SignalLabel> {
+    SIGNAL_LABELS.iter().find(|l| l.signal == signal)
+}
+
 /// A quoted span of the answer (or a measured value) that moved a score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Evidence {
@@ -187,6 +345,24 @@ pub struct Evidence {
     /// Points this evidence added (positive) or cost (negative).
     pub effect: i16,
     pub note: String,
+}
+
+/// How reports name the rubric's dimensions: (id, English, Chinese).
+pub const RUBRIC_LABELS: &[(&str, &str, &str)] = &[
+    ("relevance", "Relevance", "切题"),
+    ("coverage", "Coverage", "要点覆盖"),
+    ("specificity", "Specificity", "具体"),
+    ("structure", "Structure", "条理"),
+    ("depth", "Depth", "深度"),
+    ("clarity", "Clarity", "清晰"),
+];
+
+/// The name of a rubric dimension in the report's language (the id when unknown).
+pub fn rubric_label(dimension: &str, zh: bool) -> &str {
+    RUBRIC_LABELS
+        .iter()
+        .find(|(id, _, _)| *id == dimension)
+        .map_or(dimension, |(_, en, cn)| if zh { cn } else { en })
 }
 
 /// One rubric dimension (relevance, coverage, specificity, structure, …).
@@ -275,5 +451,26 @@ mod tests {
             "only answers with a value count"
         );
         assert!(Delivery::combine([]).is_none());
+    }
+
+    #[test]
+    fn a_signal_reads_with_its_unit_and_band() {
+        let pace = signal_label("words_per_minute").unwrap();
+        assert_eq!(
+            pace.format(false, 172.46, [130.0, 160.0]),
+            "172.5 wpm (good 130–160)"
+        );
+        assert_eq!(
+            pace.format(true, 150.0, [130.0, 160.0]),
+            "150.0 词/分钟（理想 130–160）"
+        );
+        let loudness = signal_label("loudness").unwrap();
+        assert_eq!(
+            loudness.format(false, -22.4, [-32.0, -10.0]),
+            "-22.4 dBFS (good -32 to -10)"
+        );
+        let faces = signal_label("faces_in_view").unwrap();
+        assert_eq!(faces.format(false, 1.0, [1.0, 1.0]), "1.0 (good 1)");
+        assert!(signal_label("no_such_signal").is_none());
     }
 }

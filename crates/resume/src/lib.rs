@@ -10,6 +10,7 @@
 //! in async code run it on a blocking pool.
 
 pub mod dates;
+pub mod edit;
 pub mod eval;
 pub mod extract;
 pub mod job;
@@ -18,6 +19,7 @@ pub mod sections;
 pub mod summary;
 pub mod taxonomy;
 
+pub use edit::{apply_edit, EditError};
 pub use extract::{extract_text, DocumentFormat, ExtractedText, Limits};
 pub use job::{match_profile, parse_job};
 pub use mianshi_core::{CandidateDocuments, JobSpec, Profile, SkillMatch};

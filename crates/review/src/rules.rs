@@ -255,6 +255,14 @@ mod tests {
             shuffled.push_str(block);
         }
         assert_eq!(Rules::parse(&shuffled).unwrap(), rules);
+        // Every scored signal has a name and unit for the reports.
+        for term in rules.dimensions.iter().flat_map(|d| &d.terms) {
+            let signal = term.signal.name();
+            assert!(
+                mianshi_core::turn::signal_label(&signal).is_some(),
+                "{signal} has no label"
+            );
+        }
     }
 
     #[test]

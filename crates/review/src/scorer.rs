@@ -6,7 +6,9 @@
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
-use mianshi_core::turn::{Delivery, DeliveryEvidence, DeliveryNudge, DeliveryPoint, DeliveryScore};
+use mianshi_core::turn::{
+    Delivery, DeliveryEvidence, DeliveryNudge, DeliveryPoint, DeliveryScore, TIMELINE_SIGNALS,
+};
 use serde::Serialize;
 
 use crate::fusion::{Batch, FusionModel};
@@ -152,6 +154,19 @@ impl DeliveryTracker {
                 .values
                 .iter()
                 .map(|v| v.map(|v| (v * 10.0).round() as f32 / 10.0))
+                .collect(),
+            signals: reading
+                .rules
+                .scores
+                .iter()
+                .flat_map(|score| &score.evidence)
+                .filter(|term| TIMELINE_SIGNALS.contains(&term.signal.as_str()))
+                .map(|term| {
+                    (
+                        term.signal.clone(),
+                        (term.value * 10.0).round() as f32 / 10.0,
+                    )
+                })
                 .collect(),
         });
         self.add(reading);
@@ -312,6 +327,12 @@ mod tests {
         assert_eq!(times, vec![0.0, 5.0]);
         assert_eq!(delivery.timeline[0].values[0], Some(100.0));
         assert_eq!(delivery.timeline[1].values[2], None);
+        // Pace is kept per window for the charts; gaze was not measured, so it is left out.
+        assert_eq!(
+            delivery.timeline[1].signals.get("words_per_minute"),
+            Some(&195.0)
+        );
+        assert!(!delivery.timeline[1].signals.contains_key("at_camera_pct"));
         assert_eq!(
             (delivery.nudges[0].seconds, delivery.nudges[0].kind.as_str()),
             (3.2, "pace_fast")

@@ -67,6 +67,10 @@ pub enum ApiError {
     Vision(#[from] mianshi_vision::VisionError),
     #[error("facial expressions are not analysed in screening mode")]
     ScreeningMode,
+    #[error("the interview is already planned from the documents; correct them before the first question")]
+    InterviewPlanned,
+    #[error("{0}")]
+    ProfileEdit(#[from] mianshi_resume::EditError),
     #[error("the PDF cannot be made here: {0}")]
     PdfUnavailable(String),
     #[error("internal error; see the server log")]
@@ -104,12 +108,14 @@ impl ApiError {
             ApiError::InvalidSessionId(_)
             | ApiError::MalformedJson(_)
             | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
-            ApiError::InvalidStatus(_) | ApiError::InvalidBody(_) | ApiError::Validation(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::InvalidStatus(_)
+            | ApiError::InvalidBody(_)
+            | ApiError::Validation(_)
+            | ApiError::ProfileEdit(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::InvalidTransition { .. }
             | ApiError::Conflict(_)
             | ApiError::NoOpenQuestion
+            | ApiError::InterviewPlanned
             | ApiError::InterviewNotRunning(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -149,6 +155,8 @@ impl ApiError {
             ApiError::NoOpenQuestion => "no_open_question",
             ApiError::InterviewNotRunning(_) => "interview_not_running",
             ApiError::PdfUnavailable(_) => "pdf_unavailable",
+            ApiError::InterviewPlanned => "interview_planned",
+            ApiError::ProfileEdit(_) => "invalid_profile_edit",
             ApiError::Internal(_) => "internal",
         }
     }

@@ -102,7 +102,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interview::history))
         .routes(routes!(report::report_html))
         .routes(routes!(report::report_pdf))
-        .routes(routes!(documents::get_documents))
+        .routes(routes!(documents::get_documents, documents::edit_documents))
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))
         .routes(routes!(loop_::answer))

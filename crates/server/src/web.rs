@@ -5,6 +5,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use std::sync::LazyLock;
 
 use crate::state::AppState;
 
@@ -14,6 +15,16 @@ const I18N: &str = include_str!("../../../web/i18n.js");
 const LIVE: &str = include_str!("../../../web/live.js");
 const CAPTURE_WORKLET: &str = include_str!("../../../web/capture-worklet.js");
 const STYLE: &str = include_str!("../../../web/style.css");
+
+/// The delivery signals' names and units and the rubric's dimension names: the same tables
+/// the printed report uses.
+static SIGNALS: LazyLock<String> = LazyLock::new(|| {
+    let signals =
+        serde_json::to_string(mianshi_core::turn::SIGNAL_LABELS).expect("static labels serialise");
+    let rubric =
+        serde_json::to_string(mianshi_core::turn::RUBRIC_LABELS).expect("static labels serialise");
+    format!("export const SIGNALS = {signals};\nexport const RUBRIC = {rubric};\n")
+});
 
 /// Only our own origin: no CDN, no inline script (inline styles carry the score bars).
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'";
@@ -50,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/app/capture-worklet.js",
             get(|| async { asset("text/javascript; charset=utf-8", CAPTURE_WORKLET) }),
+        )
+        .route(
+            "/app/signals.js",
+            get(|| async { asset("text/javascript; charset=utf-8", SIGNALS.as_str()) }),
         )
         .route(
             "/app/style.css",

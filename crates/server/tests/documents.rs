@@ -262,3 +262,86 @@ async fn hostile_files_get_their_codes_and_create_nothing() {
     wrong_type.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     server.stop().await;
 }
+
+async fn corrections_are_taken_until_the_plan(server: TestServer) {
+    let start = server
+        .json(
+            Method::POST,
+            "/api/interview/start",
+            Some(json!({
+                "user_id": "user123",
+                "metadata": {"language": "en", "questions": 3},
+                "resume_text": "Jane Doe\njane@example.com\n\nSkills\nJava, Redis, Kafka\n",
+                "job_description": "Backend engineer\nRequirements:\n- Kubernetes\n- Redis\n",
+            })),
+        )
+        .await;
+    assert_eq!(start.status, StatusCode::CREATED, "{}", start.body);
+    let id = start.body["session_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/interview/session/{id}/documents");
+    let before = start.body["documents"]["match"]["required_coverage"]
+        .as_f64()
+        .unwrap();
+
+    // A bad correction names its field and changes nothing.
+    let long = "x".repeat(500);
+    server
+        .json(Method::PUT, &path, Some(json!({"skills": ["Rust", long]})))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_profile_edit");
+    server
+        .json(Method::PUT, &path, Some(json!({"salary": 1_000_000})))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert_eq!(server.get(&path).await.body, start.body["documents"]);
+
+    // The candidate keeps only what they want asked about and names a skill by an alias.
+    let edited = server
+        .json(
+            Method::PUT,
+            &path,
+            Some(json!({"name": "Jane Q. Doe", "skills": ["k8s", "Redis"], "projects": []})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(edited.body["profile"]["name"], "Jane Q. Doe");
+    assert_eq!(
+        skill_names(&edited.body["profile"]),
+        vec!["Kubernetes", "Redis"]
+    );
+    let after = edited.body["match"]["required_coverage"].as_f64().unwrap();
+    assert!(after > before, "coverage {before} → {after}");
+    assert_eq!(server.get(&path).await.body, edited.body);
+
+    // The plan follows the correction: no question is about the removed Java.
+    let question = server.get(&format!("/api/interview/{id}/question")).await;
+    assert_eq!(question.status, StatusCode::OK, "{}", question.body);
+    let topic = question.body["question"]["topic"]["name"].to_string();
+    assert!(!topic.contains("Java"), "{topic}");
+
+    // Once planned, corrections are refused and the stored documents stay.
+    server
+        .json(Method::PUT, &path, Some(json!({"skills": ["Java"]})))
+        .await
+        .assert_error(StatusCode::CONFLICT, "interview_planned");
+    assert_eq!(server.get(&path).await.body, edited.body);
+    server
+        .json(
+            Method::PUT,
+            "/api/interview/session/00000000-0000-4000-8000-000000000000/documents",
+            Some(json!({"name": "x"})),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "session_not_found");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn corrections_are_taken_until_the_plan_on_sqlite() {
+    corrections_are_taken_until_the_plan(TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn corrections_are_taken_until_the_plan_on_postgres() {
+    corrections_are_taken_until_the_plan(TestServer::postgres().await).await;
+}

@@ -73,6 +73,15 @@ pub trait Store: Send + Sync + 'static {
     /// The résumé/job documents stored with the session at creation, if any.
     async fn get_documents(&self, id: SessionId) -> Result<Option<CandidateDocuments>, StoreError>;
 
+    /// Replaces the documents of a session whose interview has not been planned yet (the
+    /// candidate corrected the parsed résumé). `Conflict` once the interview is planned: the
+    /// questions already follow the old documents.
+    async fn replace_documents(
+        &self,
+        id: SessionId,
+        documents: &CandidateDocuments,
+    ) -> Result<(), StoreError>;
+
     /// Moves `id` from `from` to `to`, stamping `started_at` on first entry to `in_progress` and
     /// `ended_at` on reaching a terminal status. Fails with `Conflict` if the stored status is no
     /// longer `from`.

@@ -360,6 +360,39 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn replace_documents(
+        &self,
+        id: SessionId,
+        documents: &CandidateDocuments,
+    ) -> Result<(), StoreError> {
+        // One conditional statement, so a plan made concurrently by another request or node
+        // either sees the new documents or makes this write refuse.
+        let written = sqlx::query(
+            "INSERT INTO candidate_documents (session_id, documents, created_at) \
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM interviews WHERE session_id = $1) \
+             ON CONFLICT (session_id) DO UPDATE SET documents = excluded.documents \
+             WHERE NOT EXISTS (SELECT 1 FROM interviews WHERE session_id = $1)",
+        )
+        .bind(id.to_string())
+        .bind(json_text(documents))
+        .bind(to_ms(now_ms()))
+        .execute(&self.pool)
+        .await;
+        let refused = match written {
+            Ok(done) if done.rows_affected() > 0 => return Ok(()),
+            Ok(_) => {
+                StoreError::Conflict("the interview is already planned from the documents".into())
+            }
+            Err(err) => err.into(),
+        };
+        // A missing session fails the foreign key (or writes nothing): report it as not found.
+        if self.session_exists(id).await? {
+            Err(refused)
+        } else {
+            Err(StoreError::SessionNotFound(id))
+        }
+    }
+
     async fn update_status(
         &self,
         id: SessionId,

@@ -107,6 +107,42 @@ async fn story(store: &dyn Store) {
         Some(documents())
     );
     assert_eq!(store.get_documents(a.session_id).await.unwrap(), None);
+
+    // The candidate's corrections replace the documents until the interview is planned; a
+    // session created without documents gets them.
+    let mut corrected = documents();
+    corrected.profile.as_mut().unwrap().name = Some("张伟明".into());
+    store
+        .replace_documents(c.session_id, &corrected)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_documents(c.session_id).await.unwrap(),
+        Some(corrected.clone())
+    );
+    store
+        .replace_documents(b.session_id, &corrected)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_documents(b.session_id).await.unwrap(),
+        Some(corrected.clone())
+    );
+    store.save_interview(c.session_id, "{}").await.unwrap();
+    assert!(matches!(
+        store.replace_documents(c.session_id, &documents()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_documents(c.session_id).await.unwrap(),
+        Some(corrected),
+        "a refused edit changes nothing"
+    );
+    let unknown = mianshi_core::SessionId::new_random();
+    assert!(matches!(
+        store.replace_documents(unknown, &documents()).await,
+        Err(StoreError::SessionNotFound(id)) if id == unknown
+    ));
     assert_eq!(a.status, SessionStatus::Created);
     assert_eq!(
         store.get_session(a.session_id).await.unwrap(),

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use axum::Json;
-use mianshi_core::CandidateDocuments;
+use mianshi_core::{CandidateDocuments, ProfileEdit};
 use mianshi_resume::{Limits, ResumeError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -246,5 +246,44 @@ pub async fn get_documents(
     match state.store.get_session(id).await? {
         Some(_) => Err(ApiError::DocumentsNotFound(id.to_string())),
         None => Err(ApiError::SessionNotFound(id.to_string())),
+    }
+}
+
+/// Correct the parsed résumé before the interview starts.
+///
+/// The plan is made from the documents at the first question, so corrections are taken until
+/// then (`409 interview_planned` after). Skills are written as the candidate would ("k8s"); the
+/// job match is worked out again.
+#[utoipa::path(
+    put,
+    path = "/api/interview/session/{session_id}/documents",
+    tag = "interview",
+    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    request_body = ProfileEdit,
+    responses(
+        (status = 200, description = "The corrected documents", body = CandidateDocuments),
+        (status = 404, description = "`session_not_found`", body = ErrorBody),
+        (status = 409, description = "`interview_planned`", body = ErrorBody),
+        (status = 422, description = "`invalid_profile_edit` (names the field) or `invalid_body`", body = ErrorBody),
+    )
+)]
+pub async fn edit_documents(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+    ApiJson(edit): ApiJson<ProfileEdit>,
+) -> Result<Json<CandidateDocuments>, ApiError> {
+    if state.store.get_session(id).await?.is_none() {
+        return Err(ApiError::SessionNotFound(id.to_string()));
+    }
+    if state.store.load_interview(id).await?.is_some() {
+        return Err(ApiError::InterviewPlanned);
+    }
+    let mut documents = state.store.get_documents(id).await?.unwrap_or_default();
+    mianshi_resume::apply_edit(&mut documents, &edit)?;
+    match state.store.replace_documents(id, &documents).await {
+        Ok(()) => Ok(Json(documents)),
+        // Planned between the check above and the write.
+        Err(mianshi_store::StoreError::Conflict(_)) => Err(ApiError::InterviewPlanned),
+        Err(err) => Err(err.into()),
     }
 }

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use mianshi_core::turn::{rubric_label, signal_label, DeliveryEvidence};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::SessionPath;
@@ -104,6 +105,21 @@ const EN: Labels = Labels {
     ],
 };
 
+/// A measured signal with its name, unit and good band, e.g. `Pace 172.5 wpm (good 130–160)`.
+fn metric(evidence: &DeliveryEvidence, zh: bool) -> String {
+    match signal_label(&evidence.signal) {
+        Some(label) => format!(
+            "{} {}",
+            label.name(zh),
+            label.format(zh, evidence.mean, evidence.good)
+        ),
+        None => format!(
+            "{} {:.1} ({}–{})",
+            evidence.signal, evidence.mean, evidence.good[0], evidence.good[1]
+        ),
+    }
+}
+
 /// The report page: everything inline (no script, no fetch), so Chromium prints it as is.
 pub fn render_html(results: &InterviewResults) -> String {
     let zh = results
@@ -121,7 +137,7 @@ pub fn render_html(results: &InterviewResults) -> String {
          h1{{font-size:18pt}} h2{{font-size:13pt;margin-top:1.4em}} .score{{font-size:16pt;font-weight:700}}\
          table{{border-collapse:collapse;width:100%}} td,th{{border-bottom:1px solid #d9dee8;padding:4px;text-align:left;vertical-align:top}}\
          .meta{{color:#5b6475;font-size:9.5pt}} blockquote{{margin:4px 0;padding-left:8px;border-left:3px solid #d9dee8;color:#5b6475}}\
-         li{{margin:2px 0}} .turn{{page-break-inside:avoid;margin-bottom:1em}}</style></head><body>",
+         li{{margin:2px 0}} li,p,blockquote{{page-break-inside:avoid}} .turn{{margin-bottom:1em}} h2{{page-break-after:avoid}}</style></head><body>",
         if zh { "zh" } else { "en" },
         l.title
     );
@@ -178,15 +194,7 @@ pub fn render_html(results: &InterviewResults) -> String {
                 let evidence: Vec<String> = score
                     .evidence
                     .iter()
-                    .map(|e| {
-                        format!(
-                            "{} {:.1} ({}–{})",
-                            escape(&e.signal),
-                            e.mean,
-                            e.good[0],
-                            e.good[1]
-                        )
-                    })
+                    .map(|e| escape(&metric(e, zh)))
                     .collect();
                 let _ = write!(
                     html,
@@ -209,6 +217,16 @@ pub fn render_html(results: &InterviewResults) -> String {
         );
         if let Some(answer) = &turn.answer {
             let _ = write!(html, "<blockquote>{}</blockquote>", escape(&answer.text));
+            if let Some(delivery) = &answer.delivery {
+                let metrics: Vec<String> = delivery
+                    .metrics()
+                    .into_iter()
+                    .map(|e| escape(&metric(e, zh)))
+                    .collect();
+                if !metrics.is_empty() {
+                    let _ = write!(html, "<p class=\"meta\">{}</p>", metrics.join(" · "));
+                }
+            }
         }
         if let Some(score) = &turn.score {
             let _ = write!(
@@ -216,6 +234,33 @@ pub fn render_html(results: &InterviewResults) -> String {
                 "<p class=\"meta\">{} {}/100</p>",
                 l.score, score.overall
             );
+            if !score.rubric.is_empty() {
+                let rubric: Vec<String> = score
+                    .rubric
+                    .iter()
+                    .map(|item| {
+                        format!(
+                            "{} {}",
+                            escape(rubric_label(&item.dimension, zh)),
+                            item.score
+                        )
+                    })
+                    .collect();
+                let _ = write!(html, "<p class=\"meta\">{}</p>", rubric.join(" · "));
+            }
+            if !score.evidence.is_empty() {
+                html.push_str("<ul>");
+                for evidence in &score.evidence {
+                    let _ = write!(
+                        html,
+                        "<li>{} {:+}<blockquote>{}</blockquote></li>",
+                        escape(&evidence.note),
+                        evidence.effect,
+                        escape(&evidence.quote)
+                    );
+                }
+                html.push_str("</ul>");
+            }
             for (title, items) in [(l.advice, &score.advice), (l.outline, &score.outline)] {
                 if !items.is_empty() {
                     let _ = write!(html, "<p class=\"meta\">{title}</p><ul>");
