@@ -223,12 +223,18 @@ async function startTyped(session, language) {
   if (first.question) speak(first.question.text, language);
 }
 
+// The consent text's version (docs/privacy.md keeps each one); recorded with the session.
+const CONSENT_VERSION = "2026-11";
+
 // What is recorded, analysed and stored (DESIGN §2), before any device is opened.
 function renderConsent() {
   const { session, language, devices } = current;
   const agree = el("button", { type: "button", id: "agree", onclick: async () => {
     agree.disabled = true;
     try {
+      // On record before any device opens; the export shows it.
+      await api("POST", `/api/interview/session/${session.session_id}/consent`,
+        { version: CONSENT_VERSION, microphone: Boolean(devices.audio), camera: Boolean(devices.video) });
       const stream = await navigator.mediaDevices.getUserMedia({
         audio: devices.audio ? { channelCount: 1, echoCancellation: true, noiseSuppression: true } : false,
         video: devices.video ? { width: 640, height: 480 } : false,
@@ -748,7 +754,7 @@ function renderReport() {
     summary.to_improve.length ? [el("h3", {}, t.toImprove), el("ul", {}, summary.to_improve.map((s) => el("li", {}, s)))] : null,
     el("h3", {}, t.turns),
     el("ol", { class: "turns" }, turns),
-    el("a", { href: `/api/interview/results/${results.session_id}`, download: `mianshi-${results.session_id}.json` }, t.exportJson),
+    el("a", { href: `/api/interview/${results.session_id}/export`, id: "export-json", download: `mianshi-${results.session_id}.json` }, t.exportJson),
     " · ",
     el("a", { href: `/api/interview/${results.session_id}/report.pdf`, id: "export-pdf", download: `mianshi-${results.session_id}.pdf` }, t.exportPdf),
     " ",

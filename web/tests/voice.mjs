@@ -124,6 +124,13 @@ const metrics = await page.textContent("#interview-metrics");
 assert.match(metrics, zh ? /语速[\s\S]*词\/分钟[\s\S]*理想 130–160/ : /Pace[\s\S]*wpm[\s\S]*good 130–160/);
 assert.match(metrics, zh ? /注视镜头/ : /Looking at the camera/);
 await shot("6-report");
+// The export holds everything kept, including the consent given before the devices opened.
+const exported = await page.request.get(base + await page.getAttribute("#export-json", "href"));
+assert.equal(exported.status(), 200);
+const data = await exported.json();
+assert.deepEqual([data.consent.microphone, data.consent.camera], [true, true]);
+assert.ok(data.results.turns.some((turn) => turn.answer && turn.answer.delivery), "spoken answers carry their delivery");
+assert.deepEqual(data.media, []);
 assert.deepEqual(problems, [], "no console errors");
 await browser.close();
 console.log(`voice flow ok: ${questions} questions, ${tips.length} tips`);

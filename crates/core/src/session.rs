@@ -160,6 +160,17 @@ pub struct Session {
     pub turn_count: u32,
 }
 
+/// What the candidate agreed to before any device was opened (DESIGN §2), recorded with the
+/// session so an export shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Consent {
+    /// The version of the consent text that was shown (docs/privacy.md keeps each version).
+    pub version: String,
+    pub microphone: bool,
+    pub camera: bool,
+    pub given_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,7 @@ use state::AppState;
         (name = "interview", description = "Interview sessions (the seed's /api/interview paths)"),
         (name = "resume", description = "Résumé and job-description parsing"),
         (name = "speech", description = "Speech-delivery measures"),
+        (name = "privacy", description = "Consent, export and the candidate's control over their data"),
         (name = "operations", description = "Health and readiness")
     )
 )]
@@ -92,7 +93,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    use routes::{documents, health, interview, loop_, report, speech, vision};
+    use routes::{documents, health, interview, loop_, privacy, report, speech, vision};
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
@@ -102,6 +103,8 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(interview::history))
         .routes(routes!(report::report_html))
         .routes(routes!(report::report_pdf))
+        .routes(routes!(privacy::export_session))
+        .routes(routes!(privacy::record_consent))
         .routes(routes!(documents::get_documents, documents::edit_documents))
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))

@@ -12,7 +12,9 @@ pub mod test_support;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mianshi_core::{CandidateDocuments, NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_core::{
+    CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
+};
 
 pub use sql::{Backend, SqlStore, StoreOptions};
 
@@ -82,6 +84,11 @@ pub trait Store: Send + Sync + 'static {
         documents: &CandidateDocuments,
     ) -> Result<(), StoreError>;
 
+    /// Records the candidate's consent (a later one replaces it: the devices were changed).
+    async fn record_consent(&self, id: SessionId, consent: &Consent) -> Result<(), StoreError>;
+
+    async fn get_consent(&self, id: SessionId) -> Result<Option<Consent>, StoreError>;
+
     /// Moves `id` from `from` to `to`, stamping `started_at` on first entry to `in_progress` and
     /// `ended_at` on reaching a terminal status. Fails with `Conflict` if the stored status is no
     /// longer `from`.
@@ -123,6 +130,8 @@ pub trait Store: Send + Sync + 'static {
         ids: &[SessionId],
     ) -> Result<std::collections::HashMap<SessionId, (f64, u32)>, StoreError>;
 
-    /// Deletes the session, its turns and its documents; `false` if there was no such session.
+    /// Deletes the session and everything kept with it (turns, documents, interviewer state,
+    /// consent); `false` if there was no such session. On SQLite the freed pages are zeroed and
+    /// the write-ahead log truncated, so the words are gone from the files on disk too.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
 }

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "interviewer state",
         include_str!("../migrations/0003_interviews.sql"),
     ),
+    (
+        4,
+        "consents",
+        include_str!("../migrations/0004_consents.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

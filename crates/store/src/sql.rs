@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use mianshi_core::{CandidateDocuments, NewSession, Session, SessionId, SessionStatus, Turn};
+use mianshi_core::{
+    CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
+};
 use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -54,8 +56,10 @@ const SESSION_COLUMNS: &str =
 /// SQLite settings applied to every connection. WAL lets readers run beside the writer;
 /// `synchronous = FULL` makes each commit durable before we answer, so a killed process or a
 /// power cut never loses an acknowledged status change or turn.
-const SQLITE_PRAGMAS: [&str; 4] = [
+/// `secure_delete` zeroes freed pages, so a deleted session's words do not linger in the file.
+const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA journal_mode = WAL",
+    "PRAGMA secure_delete = ON",
     "PRAGMA synchronous = FULL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
@@ -360,6 +364,34 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn record_consent(&self, id: SessionId, consent: &Consent) -> Result<(), StoreError> {
+        if !self.session_exists(id).await? {
+            return Err(StoreError::SessionNotFound(id));
+        }
+        sqlx::query(
+            "INSERT INTO consents (session_id, consent, given_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (session_id) DO UPDATE SET consent = excluded.consent, given_at = excluded.given_at",
+        )
+        .bind(id.to_string())
+        .bind(json_text(consent))
+        .bind(to_ms(consent.given_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_consent(&self, id: SessionId) -> Result<Option<Consent>, StoreError> {
+        let row = sqlx::query("SELECT consent FROM consents WHERE session_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| {
+            let text: String = row.try_get("consent")?;
+            parse_json("consent", &text)
+        })
+        .transpose()
+    }
+
     async fn replace_documents(
         &self,
         id: SessionId,
@@ -531,6 +563,7 @@ impl Store for SqlStore {
             "DELETE FROM turns WHERE session_id = $1",
             "DELETE FROM candidate_documents WHERE session_id = $1",
             "DELETE FROM interviews WHERE session_id = $1",
+            "DELETE FROM consents WHERE session_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())
@@ -542,6 +575,17 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        if self.backend == Backend::Sqlite {
+            // The write-ahead log still holds the pages as they were before the delete until
+            // it is checkpointed; truncating it removes them from the disk. A reader holding an
+            // old snapshot can make this partial: the next delete or restart finishes it.
+            if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+            {
+                tracing::warn!(%err, "write-ahead log not truncated after a delete");
+            }
+        }
         Ok(deleted.rows_affected() > 0)
     }
 }

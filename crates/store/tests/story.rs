@@ -3,8 +3,8 @@
 
 use chrono::{TimeZone, Utc};
 use mianshi_core::{
-    Answer, AnswerSource, CandidateDocuments, Evidence, NewSession, Profile, Question, RubricItem,
-    Score, SessionStatus, Skill, Span, Turn,
+    Answer, AnswerSource, CandidateDocuments, Consent, Evidence, NewSession, Profile, Question,
+    RubricItem, Score, SessionStatus, Skill, Span, Turn,
 };
 use mianshi_store::test_support::TestDatabase;
 use mianshi_store::{PageRequest, SessionFilter, SqlStore, Store, StoreError, StoreOptions};
@@ -341,6 +341,33 @@ async fn story(store: &dyn Store) {
         vec![a.session_id]
     );
 
+    // Consent is recorded with the session; a later one (devices changed) replaces it.
+    let consent = |camera| Consent {
+        version: "2026-11".into(),
+        microphone: true,
+        camera,
+        given_at: Utc.timestamp_millis_opt(1_763_000_000_000).unwrap(),
+    };
+    assert_eq!(store.get_consent(c.session_id).await.unwrap(), None);
+    store
+        .record_consent(c.session_id, &consent(true))
+        .await
+        .unwrap();
+    store
+        .record_consent(c.session_id, &consent(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_consent(c.session_id).await.unwrap(),
+        Some(consent(false))
+    );
+    assert!(matches!(
+        store
+            .record_consent(mianshi_core::SessionId::new_random(), &consent(true))
+            .await,
+        Err(StoreError::SessionNotFound(_))
+    ));
+
     // Delete removes the session and its turns, and only it.
     assert!(store.delete_session(a.session_id).await.unwrap());
     assert!(!store.delete_session(a.session_id).await.unwrap());
@@ -349,6 +376,7 @@ async fn story(store: &dyn Store) {
     assert!(store.get_session(b.session_id).await.unwrap().is_some());
     assert!(store.delete_session(c.session_id).await.unwrap());
     assert_eq!(store.get_documents(c.session_id).await.unwrap(), None);
+    assert_eq!(store.get_consent(c.session_id).await.unwrap(), None);
     assert!(matches!(
         store
             .update_status(
@@ -432,4 +460,60 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
         .await
         .unwrap();
     assert!(store.get_session(id).await.unwrap().is_some());
+}
+
+/// Every byte of the SQLite database's files (the database, its write-ahead log, its index).
+fn sqlite_bytes(url: &str) -> Vec<u8> {
+    let path = std::path::PathBuf::from(url.trim_start_matches("sqlite://"));
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(path.parent().unwrap()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// DESIGN §2: a deleted practice is gone — not only from every query, but from the files on
+/// disk, where a copied database file would otherwise still hold the answers.
+#[tokio::test]
+async fn a_deleted_session_leaves_no_words_in_the_sqlite_files() {
+    let db = TestDatabase::sqlite();
+    let store = SqlStore::connect(&db.url, &StoreOptions::default())
+        .await
+        .unwrap();
+    let marker = "SECRET-ANSWER-7f3a91";
+    let keep = "KEPT-ANSWER-2b8c44";
+    let mut ids = Vec::new();
+    for word in [marker, keep] {
+        let mut documents = documents();
+        documents.profile.as_mut().unwrap().text = format!("résumé {word}");
+        let s = store
+            .create_session(NewSession {
+                documents: Some(documents),
+                ..new_session("u", word)
+            })
+            .await
+            .unwrap();
+        let mut answered = turn(0, true);
+        answered.answer.as_mut().unwrap().text = format!("my answer {word}");
+        store.append_turn(s.session_id, &answered).await.unwrap();
+        ids.push(s.session_id);
+    }
+    let before = sqlite_bytes(&db.url);
+    assert!(contains(&before, marker), "the check can see stored words");
+
+    assert!(store.delete_session(ids[0]).await.unwrap());
+    let after = sqlite_bytes(&db.url);
+    assert!(
+        !contains(&after, marker),
+        "the deleted words are gone from disk"
+    );
+    assert!(contains(&after, keep), "the other session is untouched");
+    assert_eq!(store.list_turns(ids[1]).await.unwrap().len(), 1);
+    store.close().await;
 }

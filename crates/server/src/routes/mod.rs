@@ -5,6 +5,7 @@ pub mod health;
 pub mod interview;
 pub mod live;
 pub mod loop_;
+pub mod privacy;
 pub mod report;
 pub mod speech;
 pub mod vision;

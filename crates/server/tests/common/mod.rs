@@ -82,6 +82,11 @@ impl TestServer {
         }
     }
 
+    /// The database this server stores into.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub async fn sqlite() -> Self {
         Self::start(TestDatabase::sqlite()).await
     }
