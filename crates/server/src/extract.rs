@@ -51,7 +51,15 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => ApiError::InvalidBody(err.to_string()),
+        // The parser stops at the first value of the wrong type, which may come before the
+        // body stops being JSON at all (`[[[…` cut off): only JSON can have the wrong shape.
+        // (Skipping a value is iterative, so any depth is checked within the body limit.)
+        serde_json::error::Category::Data => {
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => ApiError::InvalidBody(err.to_string()),
+                Err(syntax) => ApiError::MalformedJson(syntax.to_string()),
+            }
+        }
         _ => ApiError::MalformedJson(err.to_string()),
     })
 }
@@ -184,5 +192,18 @@ mod tests {
             Err(ApiError::InvalidBody(_))
         ));
         assert!(parse_json::<Body>(b"{\"n\": 3}").is_ok());
+        // Cut off after a value of the wrong type: not JSON, whatever its shape.
+        assert!(matches!(
+            parse_json::<Body>(&vec![b'['; 60_000]),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"{\"n\": \"x\"} }{"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"[\"x\"]"),
+            Err(ApiError::InvalidBody(_))
+        ));
     }
 }

@@ -144,6 +144,21 @@ impl LiveVideo {
     /// Takes a finished analysis; returns the events to send.
     pub fn finished(&mut self, state: &AppState, outcome: Outcome) -> Vec<Value> {
         self.in_flight = false;
+        if let Outcome::Failed {
+            code: "model_loading" | "model_unavailable",
+            message,
+        } = &outcome
+        {
+            // Every later frame would fail the same way: the waiting one is not started, and
+            // the client hears it once per connection.
+            self.waiting = None;
+            if std::mem::replace(&mut self.unavailable, true) {
+                return Vec::new();
+            }
+            return vec![
+                json!({"type": "error", "code": "video_not_analysed", "message": message}),
+            ];
+        }
         if let Some((t, jpeg, arrived)) = self.waiting.take() {
             self.start(state, t, jpeg, arrived);
         }
@@ -154,11 +169,6 @@ impl LiveVideo {
             }
             Outcome::Failed { code, message } => {
                 let code = match code {
-                    "model_loading" | "model_unavailable" => {
-                        self.unavailable = true;
-                        self.waiting = None;
-                        "video_not_analysed"
-                    }
                     "image_unreadable" | "frame_too_small" => "bad_frame",
                     "busy" => {
                         // The pool is saturated: this frame is lost like a dropped one.

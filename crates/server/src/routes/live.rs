@@ -14,6 +14,7 @@
 
 use std::time::Instant;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -156,14 +157,22 @@ const SLOW_CONSUMER_WAIT: std::time::Duration = std::time::Duration::from_secs(1
 /// A client must take each frame within this time.
 const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Opens the live stream of an existing session. 404 for an unknown session and 503 while
-/// the speech model is still being fetched, before the upgrade.
+/// Opens the live stream of an existing session. 404 for an unknown session, 422 for a
+/// request that is no WebSocket upgrade, and 503 while the speech model is still being
+/// fetched, before the upgrade.
 pub async fn video_stream(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let session = load_session(&state, id).await?;
+    // A plain GET gets the error envelope every other endpoint answers with, not axum's text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::Validation(format!(
+            "open the live stream as a WebSocket: {}",
+            rejection.body_text()
+        ))
+    })?;
     state.asr.ready()?;
     // Screening sessions never infer facial expressions (DESIGN §2).
     let screening = session.metadata.get("mode").and_then(Value::as_str) == Some("screening");
@@ -582,6 +591,13 @@ impl Live {
                 self.heard(samples).await
             }
             KIND_VIDEO_JPEG => {
+                // Bytes that are no image at all are the client's mistake, said at once: the
+                // decoder would say so too, but only once the camera models are there.
+                if mianshi_vision::image::guess_format(payload).is_err() {
+                    return self
+                        .error("bad_frame", "a video frame must be a JPEG image".into())
+                        .await;
+                }
                 let millis =
                     u64::from_le_bytes(bytes[1..HEADER_BYTES].try_into().unwrap_or([0; 8]));
                 let t = millis as f64 / 1000.0;

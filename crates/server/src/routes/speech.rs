@@ -158,13 +158,14 @@ pub async fn transcribe(
         fit_window: false,
         single_pass: false,
     };
-    // Fail fast, before decoding, while the model is still being fetched.
-    state.asr.ready()?;
     let audio = form.audio.clone();
     let samples = state
         .cpu
         .run(move || mianshi_speech::decode(&audio, MAX_AUDIO_SECONDS).map(|a| a.to_16k()))
         .await??;
+    // Only after decoding: a recording that cannot be used is refused as such even while the
+    // model is being fetched (a client told to retry later would fail again).
+    state.asr.ready()?;
     let transcript = state.asr.transcribe(samples, options).await?;
     Ok(Json(TranscriptionResponse {
         session_id: form.field("session_id"),

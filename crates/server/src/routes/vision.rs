@@ -158,6 +158,39 @@ fn decode_image(bytes: &[u8]) -> Result<mianshi_vision::image::RgbImage, ApiErro
         .to_rgb8())
 }
 
+/// The smallest frame the face models take (the tracker refuses smaller ones as well).
+const MIN_SIDE: u32 = 16;
+
+fn check_size(frame: &mianshi_vision::image::RgbImage) -> Result<(), ApiError> {
+    if frame.width() < MIN_SIDE || frame.height() < MIN_SIDE {
+        return Err(VisionError::FrameTooSmall {
+            width: frame.width(),
+            height: frame.height(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads the upload as far as it can be read without the models (every photo, a video's
+/// first frame), for when they are missing: a bad upload then still gets its 4xx, since a
+/// client told to retry once the models are fetched would only fail again.
+fn check_upload(form: &MediaForm, fps: f64) -> Result<(), ApiError> {
+    match &form.video {
+        Some(video) if !looks_like_image(video) => {
+            let file = spill(video)?;
+            match mianshi_vision::video::VideoFrames::open(file.path(), fps)?.next() {
+                Some(first) => check_size(&first?.1),
+                None => Err(VisionError::Video("the file has no video frames".into()).into()),
+            }
+        }
+        photo => photo
+            .iter()
+            .chain(&form.frames)
+            .try_for_each(|bytes| check_size(&decode_image(bytes)?)),
+    }
+}
+
 /// Timeline and aggregates of face, gaze, head pose, body pose and expression.
 ///
 /// The response is `FileAnalysis` from the vision crate: `fps`, `timeline` (one entry per
@@ -193,7 +226,13 @@ pub async fn analyze_video(
     let analysis = state
         .cpu
         .run(move || -> Result<mianshi_vision::FileAnalysis, ApiError> {
-            let vision = slot.get()?;
+            let vision = match slot.get() {
+                Ok(vision) => vision,
+                Err(missing) => {
+                    check_upload(&form, fps)?;
+                    return Err(missing);
+                }
+            };
             if let Some(video) = form.video.as_ref().filter(|v| !looks_like_image(v)) {
                 let file = spill(video)?;
                 let analysis = mianshi_vision::analyze_file(
@@ -289,13 +328,24 @@ pub async fn detect_emotions(
     let frames = state
         .cpu
         .run(move || -> Result<Vec<EmotionFrame>, ApiError> {
-            let vision = slot.get()?;
-            if !vision.has_expression() {
-                return Err(ApiError::ModelLoading("fer-mini-xception".into()));
-            }
+            let vision = slot.get().and_then(|vision| {
+                if vision.has_expression() {
+                    Ok(vision)
+                } else {
+                    Err(ApiError::ModelLoading("fer-mini-xception".into()))
+                }
+            });
+            let vision = match vision {
+                Ok(vision) => vision,
+                Err(missing) => {
+                    check_upload(&form, fps)?;
+                    return Err(missing);
+                }
+            };
             let mut out = Vec::new();
             let mut analyse =
                 |t: f64, frame: &mianshi_vision::image::RgbImage| -> Result<(), ApiError> {
+                    check_size(frame)?;
                     let faces = vision
                         .expressions_of_all_faces(frame)?
                         .into_iter()
