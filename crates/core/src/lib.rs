@@ -13,7 +13,9 @@ pub use profile::{
     CandidateDocuments, Contact, Education, Experience, ExperienceEdit, JobSkill, JobSpec, Profile,
     ProfileEdit, Project, ProjectEdit, Seniority, Skill, SkillMatch, SkillMatchItem, Span,
 };
-pub use session::{Consent, NewSession, Session, SessionId, SessionIdError, SessionStatus};
+pub use session::{
+    AccessEntry, Consent, NewSession, Session, SessionId, SessionIdError, SessionStatus,
+};
 pub use turn::{
     Answer, AnswerSource, Evidence, Question, RubricItem, Score, Topic, TopicKind, Turn,
 };

@@ -160,6 +160,16 @@ pub struct Session {
     pub turn_count: u32,
 }
 
+/// One read of a session's results, report or export: when, what, and by whom (the client's
+/// address and user agent, or the API token's name once tokens are in use).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    /// `results`, `report.html`, `report.pdf` or `export`.
+    pub action: String,
+    pub client: String,
+}
+
 /// What the candidate agreed to before any device was opened (DESIGN §2), recorded with the
 /// session so an export shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -118,6 +118,33 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
+/// Who is making the request, as the access log records it: the peer address and the user
+/// agent (API token names will join them). Never fails: an unknown part is `-`.
+pub struct Reader(pub String);
+
+const MAX_USER_AGENT_CHARS: usize = 120;
+
+impl<S: Send + Sync> FromRequestParts<S> for Reader {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or("-".to_owned(), |info| info.0.ip().to_string());
+        let agent: String = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_USER_AGENT_CHARS)
+            .collect();
+        Ok(Reader(format!("{address} {agent}")))
+    }
+}
+
 /// The `{session_id}` path segment, parsed. A malformed id is 400 `invalid_session_id`.
 pub struct SessionPath(pub SessionId);
 

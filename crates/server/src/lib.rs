@@ -105,6 +105,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(report::report_pdf))
         .routes(routes!(privacy::export_session))
         .routes(routes!(privacy::record_consent))
+        .routes(routes!(privacy::access_log))
         .routes(routes!(documents::get_documents, documents::edit_documents))
         .routes(routes!(documents::parse_resume))
         .routes(routes!(loop_::current_question))
@@ -289,10 +290,14 @@ impl Server {
             app,
             store,
         } = self;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(ServerError::Serve)?;
+        // The peer address goes into the access log of who read a report.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)?;
         // Give the pool a moment to finish; WAL checkpoints on close.
         let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;
         tracing::info!("server stopped");

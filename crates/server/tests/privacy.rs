@@ -96,6 +96,49 @@ async fn consent_export_and_delete(server: TestServer) {
     assert!(body["interviewer_state"].is_object());
     assert_eq!(body["media"], json!([]));
 
+    // Every read of the results is in the session's access log, with who read it; reading the
+    // log is not itself logged.
+    assert_eq!(
+        server
+            .get(&format!("/api/interview/results/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let html = server
+        .client
+        .get(format!("{}/api/interview/{id}/report.html", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), StatusCode::OK);
+    let log = server.get(&format!("/api/interview/{id}/access-log")).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries = log.body["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["export", "results", "report.html"]);
+    assert!(entries
+        .iter()
+        .all(|e| e["client"].as_str().unwrap().starts_with("127.0.0.1 ")));
+    assert_eq!(
+        server
+            .get(&format!("/api/interview/{id}/access-log"))
+            .await
+            .body,
+        log.body
+    );
+    let other_log = server
+        .get(&format!("/api/interview/{other}/access-log"))
+        .await;
+    assert_eq!(
+        other_log.body["entries"],
+        json!([]),
+        "reads are per session"
+    );
+
     // Delete: every endpoint forgets the session; the other one is untouched.
     assert_eq!(
         server
@@ -108,6 +151,7 @@ async fn consent_export_and_delete(server: TestServer) {
         format!("/api/interview/{id}/export"),
         format!("/api/interview/results/{id}"),
         format!("/api/interview/session/{id}/documents"),
+        format!("/api/interview/{id}/access-log"),
     ] {
         server
             .get(&gone)

@@ -13,7 +13,7 @@ pub mod test_support;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mianshi_core::{
-    CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
+    AccessEntry, CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
 };
 
 pub use sql::{Backend, SqlStore, StoreOptions};
@@ -89,6 +89,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn get_consent(&self, id: SessionId) -> Result<Option<Consent>, StoreError>;
 
+    /// Appends a read to the session's access log.
+    async fn log_access(&self, id: SessionId, entry: &AccessEntry) -> Result<(), StoreError>;
+
+    /// The session's access log, oldest first.
+    async fn access_log(&self, id: SessionId) -> Result<Vec<AccessEntry>, StoreError>;
+
     /// Moves `id` from `from` to `to`, stamping `started_at` on first entry to `in_progress` and
     /// `ended_at` on reaching a terminal status. Fails with `Conflict` if the stored status is no
     /// longer `from`.
@@ -131,7 +137,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<std::collections::HashMap<SessionId, (f64, u32)>, StoreError>;
 
     /// Deletes the session and everything kept with it (turns, documents, interviewer state,
-    /// consent); `false` if there was no such session. On SQLite the freed pages are zeroed and
+    /// consent, access log); `false` if there was no such session. On SQLite the freed pages are zeroed and
     /// the write-ahead log truncated, so the words are gone from the files on disk too.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
 }

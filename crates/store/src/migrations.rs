@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "consents",
         include_str!("../migrations/0004_consents.sql"),
     ),
+    (
+        5,
+        "access log",
+        include_str!("../migrations/0005_access_log.sql"),
+    ),
 ];
 
 pub(crate) fn migrator() -> Migrator {

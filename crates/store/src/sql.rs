@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mianshi_core::{
-    CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
+    AccessEntry, CandidateDocuments, Consent, NewSession, Session, SessionId, SessionStatus, Turn,
 };
 use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -392,6 +392,41 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn log_access(&self, id: SessionId, entry: &AccessEntry) -> Result<(), StoreError> {
+        let written = sqlx::query(
+            "INSERT INTO access_log (session_id, at, action, client) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1)",
+        )
+        .bind(id.to_string())
+        .bind(to_ms(entry.at))
+        .bind(entry.action.clone())
+        .bind(entry.client.clone())
+        .execute(&self.pool)
+        .await?;
+        if written.rows_affected() == 0 {
+            return Err(StoreError::SessionNotFound(id));
+        }
+        Ok(())
+    }
+
+    async fn access_log(&self, id: SessionId) -> Result<Vec<AccessEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, action, client FROM access_log WHERE session_id = $1 ORDER BY at, action",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AccessEntry {
+                    at: from_ms(row.try_get("at")?)?,
+                    action: row.try_get("action")?,
+                    client: row.try_get("client")?,
+                })
+            })
+            .collect()
+    }
+
     async fn replace_documents(
         &self,
         id: SessionId,
@@ -564,6 +599,7 @@ impl Store for SqlStore {
             "DELETE FROM candidate_documents WHERE session_id = $1",
             "DELETE FROM interviews WHERE session_id = $1",
             "DELETE FROM consents WHERE session_id = $1",
+            "DELETE FROM access_log WHERE session_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())

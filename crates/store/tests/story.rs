@@ -349,6 +349,7 @@ async fn story(store: &dyn Store) {
         given_at: Utc.timestamp_millis_opt(1_763_000_000_000).unwrap(),
     };
     assert_eq!(store.get_consent(c.session_id).await.unwrap(), None);
+    assert!(store.access_log(c.session_id).await.unwrap().is_empty());
     store
         .record_consent(c.session_id, &consent(true))
         .await
@@ -364,6 +365,32 @@ async fn story(store: &dyn Store) {
     assert!(matches!(
         store
             .record_consent(mianshi_core::SessionId::new_random(), &consent(true))
+            .await,
+        Err(StoreError::SessionNotFound(_))
+    ));
+
+    // Reads are logged per session, oldest first, and only for sessions that exist.
+    let read = |ms: i64, action: &str| mianshi_core::AccessEntry {
+        at: Utc.timestamp_millis_opt(1_763_000_000_000 + ms).unwrap(),
+        action: action.into(),
+        client: "127.0.0.1 test".into(),
+    };
+    store
+        .log_access(c.session_id, &read(5, "report.pdf"))
+        .await
+        .unwrap();
+    store
+        .log_access(c.session_id, &read(1, "results"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.access_log(c.session_id).await.unwrap(),
+        vec![read(1, "results"), read(5, "report.pdf")]
+    );
+    assert!(store.access_log(b.session_id).await.unwrap().is_empty());
+    assert!(matches!(
+        store
+            .log_access(mianshi_core::SessionId::new_random(), &read(1, "results"))
             .await,
         Err(StoreError::SessionNotFound(_))
     ));

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiQuery, OptionalApiJson, SessionPath};
+use crate::extract::{ApiQuery, OptionalApiJson, Reader, SessionPath};
 use crate::routes::documents::{parse_documents, DocumentInput, DocumentRequest, Form, Upload};
+use crate::routes::privacy::log_read;
 use crate::state::AppState;
 
 pub const MAX_USER_ID_CHARS: usize = 128;
@@ -404,8 +405,19 @@ pub struct InterviewResults {
 pub async fn get_results(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
+    reader: Reader,
 ) -> Result<Json<InterviewResults>, ApiError> {
-    let session = load_session(&state, id).await?;
+    let results = results_of(&state, id).await?;
+    log_read(&state, id, &reader, "results").await?;
+    Ok(Json(results))
+}
+
+/// A session's results (unlogged: each endpoint that hands them out logs its own read).
+pub(crate) async fn results_of(
+    state: &AppState,
+    id: SessionId,
+) -> Result<InterviewResults, ApiError> {
+    let session = load_session(state, id).await?;
     let turns = state.store.list_turns(id).await?;
     let answered_turns = turns.iter().filter(|t| t.answer.is_some()).count() as u32;
     let scores: Vec<f64> = turns
@@ -427,13 +439,13 @@ pub async fn get_results(
         (Some(start), Some(end)) => Some((end - start).num_milliseconds() as f64 / 1000.0),
         _ => None,
     };
-    let summary = crate::routes::loop_::summary_of(&state, id).await?;
+    let summary = crate::routes::loop_::summary_of(state, id).await?;
     let delivery = mianshi_core::turn::Delivery::combine(
         turns
             .iter()
             .filter_map(|t| t.answer.as_ref()?.delivery.as_ref()),
     );
-    Ok(Json(InterviewResults {
+    Ok(InterviewResults {
         delivery,
         session,
         duration_seconds,
@@ -442,7 +454,7 @@ pub async fn get_results(
         content_score,
         content_score_note,
         summary,
-    }))
+    })
 }
 
 #[cfg(test)]

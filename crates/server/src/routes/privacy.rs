@@ -1,6 +1,7 @@
 //! The candidate's control over their data (DESIGN §2): consent recorded with the session
-//! (`POST /api/interview/session/{id}/consent`) and everything held about a session in one
-//! download (`GET /api/interview/{id}/export`). Deletion is `DELETE /api/interview/session/{id}`
+//! (`POST /api/interview/session/{id}/consent`), everything held about a session in one
+//! download (`GET /api/interview/{id}/export`) and the log of who read it
+//! (`GET /api/interview/{id}/access-log`). Deletion is `DELETE /api/interview/session/{id}`
 //! (interview.rs), which also scrubs the SQLite files (see `Store::delete_session`).
 
 use axum::extract::State;
@@ -8,13 +9,13 @@ use axum::http::header::CONTENT_DISPOSITION;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, SubsecRound, Utc};
-use mianshi_core::{CandidateDocuments, Consent};
+use mianshi_core::{AccessEntry, CandidateDocuments, Consent, SessionId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, SessionPath};
-use crate::routes::interview::{get_results, load_session, InterviewResults};
+use crate::extract::{ApiJson, Reader, SessionPath};
+use crate::routes::interview::{load_session, results_of, InterviewResults};
 use crate::state::AppState;
 
 const MAX_VERSION_CHARS: usize = 32;
@@ -101,9 +102,10 @@ pub struct Export {
 pub async fn export_session(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
+    reader: Reader,
 ) -> Result<impl IntoResponse, ApiError> {
-    load_session(&state, id).await?;
-    let Json(results) = get_results(State(state.clone()), SessionPath(id)).await?;
+    let results = results_of(&state, id).await?;
+    log_read(&state, id, &reader, "export").await?;
     let documents = state.store.get_documents(id).await?;
     let consent = state.store.get_consent(id).await?;
     let interviewer_state = match state.store.load_interview(id).await? {
@@ -125,4 +127,47 @@ pub async fn export_session(
     };
     let disposition = format!("attachment; filename=\"mianshi-{id}.json\"");
     Ok(([(CONTENT_DISPOSITION, disposition)], Json(export)))
+}
+
+/// Records a read of session `id`'s results in its access log.
+pub(crate) async fn log_read(
+    state: &AppState,
+    id: SessionId,
+    reader: &Reader,
+    action: &str,
+) -> Result<(), ApiError> {
+    let entry = AccessEntry {
+        at: Utc::now().trunc_subsecs(3),
+        action: action.to_owned(),
+        client: reader.0.clone(),
+    };
+    state.store.log_access(id, &entry).await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLog {
+    /// Oldest first. Reading the log is not itself logged.
+    pub entries: Vec<AccessEntry>,
+}
+
+/// Who read the session's results, report or export, and when.
+#[utoipa::path(
+    get,
+    path = "/api/interview/{session_id}/access-log",
+    tag = "privacy",
+    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    responses(
+        (status = 200, body = AccessLog),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "`session_not_found`", body = ErrorBody),
+    )
+)]
+pub async fn access_log(
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+) -> Result<Json<AccessLog>, ApiError> {
+    load_session(&state, id).await?;
+    let entries = state.store.access_log(id).await?;
+    Ok(Json(AccessLog { entries }))
 }

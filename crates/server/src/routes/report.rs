@@ -14,12 +14,12 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use mianshi_core::turn::{rubric_label, signal_label, DeliveryEvidence};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::SessionPath;
-use crate::routes::interview::{get_results, InterviewResults};
+use crate::extract::{Reader, SessionPath};
+use crate::routes::interview::{results_of, InterviewResults};
+use crate::routes::privacy::log_read;
 use crate::state::AppState;
 
 const PRINT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -363,10 +363,12 @@ pub fn print_pdf(html: &str) -> Result<Vec<u8>, ApiError> {
     )
 )]
 pub async fn report_html(
-    state: State<AppState>,
-    path: SessionPath,
+    State(state): State<AppState>,
+    SessionPath(id): SessionPath,
+    reader: Reader,
 ) -> Result<Html<String>, ApiError> {
-    let Json(results) = get_results(state, path).await?;
+    let results = results_of(&state, id).await?;
+    log_read(&state, id, &reader, "report.html").await?;
     Ok(Html(render_html(&results)))
 }
 
@@ -386,8 +388,10 @@ pub async fn report_html(
 pub async fn report_pdf(
     State(state): State<AppState>,
     SessionPath(id): SessionPath,
+    reader: Reader,
 ) -> Result<Response, ApiError> {
-    let Json(results) = get_results(State(state.clone()), SessionPath(id)).await?;
+    let results = results_of(&state, id).await?;
+    log_read(&state, id, &reader, "report.pdf").await?;
     let html = render_html(&results);
     let pdf = state.cpu.run(move || print_pdf(&html)).await??;
     Ok((
