@@ -61,6 +61,10 @@ pub struct ConfigLayer {
     /// stream; it pings the client at a quarter of that [default: 120]
     #[arg(long, env = "MIANSHI_LIVE_IDLE_SECONDS")]
     pub live_idle_seconds: Option<u64>,
+    /// Seconds a shutdown waits for live answers to finish: a candidate mid-answer gets that
+    /// long, then what was heard is committed as the answer [default: 30]
+    #[arg(long, env = "MIANSHI_DRAIN_SECONDS")]
+    pub drain_seconds: Option<u64>,
     /// Checkpoint of the review expert's fusion model (`mianshi train review --out`); without
     /// one, behaviour scores come from the rule engine [default: <model_dir>/review-fusion]
     #[arg(long, env = "MIANSHI_REVIEW_MODEL")]
@@ -86,6 +90,7 @@ impl ConfigLayer {
             whisper_model: self.whisper_model.or(lower.whisper_model),
             fetch_models: self.fetch_models.or(lower.fetch_models),
             live_idle_seconds: self.live_idle_seconds.or(lower.live_idle_seconds),
+            drain_seconds: self.drain_seconds.or(lower.drain_seconds),
             review_model: self.review_model.or(lower.review_model),
         }
     }
@@ -144,6 +149,7 @@ pub struct Config {
     pub resume_max_bytes: usize,
     pub parse_workers: usize,
     pub live_idle_seconds: u64,
+    pub drain_seconds: u64,
     pub model_dir: PathBuf,
     pub whisper_model: String,
     pub fetch_models: bool,
@@ -167,6 +173,7 @@ impl fmt::Debug for Config {
             .field("resume_max_bytes", &self.resume_max_bytes)
             .field("parse_workers", &self.parse_workers)
             .field("live_idle_seconds", &self.live_idle_seconds)
+            .field("drain_seconds", &self.drain_seconds)
             .field("model_dir", &self.model_dir)
             .field("whisper_model", &self.whisper_model)
             .field("fetch_models", &self.fetch_models)
@@ -202,6 +209,7 @@ impl Config {
             resume_max_bytes: merged.resume_max_bytes.unwrap_or(10 * 1024 * 1024),
             parse_workers: merged.parse_workers.unwrap_or(2),
             live_idle_seconds: merged.live_idle_seconds.unwrap_or(120),
+            drain_seconds: merged.drain_seconds.unwrap_or(30),
             review_model: merged.review_model.unwrap_or_else(|| {
                 merged
                     .model_dir

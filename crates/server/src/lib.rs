@@ -209,6 +209,8 @@ pub struct Server {
     listener: TcpListener,
     app: Router,
     store: Arc<SqlStore>,
+    /// The live streams' shutdown signal, and how long they get to finish their answers.
+    drain: (Arc<state::Drain>, u64),
 }
 
 impl Server {
@@ -262,11 +264,14 @@ impl Server {
             metrics: Arc::new(Metrics::new()),
             parked_answers: Arc::new(routes::live::ParkedAnswers::default()),
             nudges: Arc::new(mianshi_review::Catalogue::built_in()),
+            drain: Arc::new(state::Drain::default()),
         };
+        let drain = (state.drain.clone(), state.config.drain_seconds);
         Ok(Self {
             listener,
             app: app(state),
             store,
+            drain,
         })
     }
 
@@ -289,7 +294,14 @@ impl Server {
             listener,
             app,
             store,
+            drain: (drain, drain_seconds),
         } = self;
+        let signal = drain.clone();
+        let shutdown = async move {
+            shutdown.await;
+            tracing::info!(drain_seconds, "shutting down; live answers may finish");
+            signal.begin();
+        };
         // The peer address goes into the access log of who read a report.
         axum::serve(
             listener,
@@ -298,6 +310,14 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServerError::Serve)?;
+        // Live streams outlive their upgraded HTTP connections: they close themselves once their
+        // answer is committed (or the drain time is up), and only then may the store close.
+        if !drain
+            .wait_closed(Duration::from_secs(drain_seconds + 10))
+            .await
+        {
+            tracing::warn!("live streams still open after the drain time");
+        }
         // Give the pool a moment to finish; WAL checkpoints on close.
         let _ = tokio::time::timeout(Duration::from_secs(5), store.close()).await;
         tracing::info!("server stopped");

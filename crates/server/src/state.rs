@@ -25,8 +25,69 @@ pub struct AppState {
     pub models: Arc<crate::models::ModelBoard>,
     /// Spoken answers whose live connection dropped mid-answer, kept for the reconnect.
     pub parked_answers: Arc<crate::routes::live::ParkedAnswers>,
+    /// Shutdown with live answers in flight (see [`Drain`]).
+    pub drain: Arc<Drain>,
     /// The live nudge kinds and their rules.
     pub nudges: Arc<mianshi_review::Catalogue>,
     /// Behaviour scores per window: the review model, or the rule engine without one.
     pub behaviour: Arc<mianshi_review::scorer::BehaviourScorer>,
+}
+
+/// A shutdown that lets live answers finish: the signal every live stream watches, and a count
+/// of the streams still open so the server can wait for them before it exits.
+pub struct Drain {
+    started: tokio::sync::watch::Sender<bool>,
+    open: std::sync::atomic::AtomicUsize,
+    closed: tokio::sync::Notify,
+}
+
+impl Default for Drain {
+    fn default() -> Self {
+        Self {
+            started: tokio::sync::watch::channel(false).0,
+            open: std::sync::atomic::AtomicUsize::new(0),
+            closed: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+/// A live stream counted as open until this is dropped.
+pub struct OpenStream(Arc<Drain>);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0
+            .open
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.closed.notify_waiters();
+    }
+}
+
+impl Drain {
+    pub fn begin(&self) {
+        self.started.send_replace(true);
+    }
+
+    pub fn signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.started.subscribe()
+    }
+
+    pub fn enter(self: &Arc<Self>) -> OpenStream {
+        self.open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        OpenStream(self.clone())
+    }
+
+    /// Waits until every live stream has closed, or `limit`; `false` if some were still open.
+    pub async fn wait_closed(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let closed = self.closed.notified();
+            if self.open.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, closed).await.is_err() {
+                return false;
+            }
+        }
+    }
 }

@@ -615,3 +615,96 @@ async fn a_silent_client_is_closed_after_the_idle_time() {
     }
     server.stop().await;
 }
+
+/// SIGTERM mid-answer: every live stream is told the server is going; an idle one closes at
+/// once, the open answer may run for the drain time and what was heard is then committed as
+/// the answer (a restart would lose words only parked in memory); the server exits after.
+#[tokio::test]
+async fn a_shutdown_commits_the_open_answer_before_the_server_exits() {
+    let (mut server, clips) = speech_server_with(mianshi_server::ConfigLayer {
+        drain_seconds: Some(3),
+        ..Default::default()
+    })
+    .await;
+    let hello = json_message(json!({"type": "hello", "version": 1}));
+    let idle_id = new_session(&server, "drain-idle").await;
+    let mut idle = connect(&server, &idle_id).await;
+    idle.send(hello.clone()).await.unwrap();
+    assert_eq!(next_event(&mut idle).await["type"], "hello");
+    assert_eq!(next_event(&mut idle).await["type"], "question");
+
+    let id = new_session(&server, "drain").await;
+    let mut socket = connect(&server, &id).await;
+    socket.send(hello).await.unwrap();
+    assert_eq!(next_event(&mut socket).await["type"], "hello");
+    assert_eq!(next_event(&mut socket).await["type"], "question");
+    socket
+        .send(json_message(json!({"type": "answer_start"})))
+        .await
+        .unwrap();
+    send_audio(&mut socket, &load_clip(&clips, "en_quick_brown_fox")).await;
+    // Shut down once the recogniser is at work on the answer (the first words are out).
+    let mut heard = String::new();
+    loop {
+        let event = next_event_but(&mut socket, &["nudge", "behaviour", "metrics"]).await;
+        match event["type"].as_str() {
+            Some("transcript.partial") => break,
+            Some("transcript.final") => {
+                heard.push_str(event["text"].as_str().unwrap_or(""));
+                break;
+            }
+            _ => {}
+        }
+    }
+
+    server.begin_shutdown();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        next_event_but(&mut idle, &["nudge", "behaviour", "metrics"]).await["type"],
+        "server.draining"
+    );
+    assert!(
+        matches!(
+            tokio::time::timeout(std::time::Duration::from_secs(10), idle.next()).await,
+            Ok(None | Some(Ok(Message::Close(_))) | Some(Err(_)))
+        ),
+        "an idle stream closes at once"
+    );
+
+    // The candidate never says "done": after the drain time the words heard are the answer.
+    let mut draining = false;
+    let score = loop {
+        let event = next_event_but(
+            &mut socket,
+            &["nudge", "behaviour", "metrics", "transcript.partial"],
+        )
+        .await;
+        match event["type"].as_str() {
+            Some("server.draining") => {
+                assert_eq!(event["seconds"], 3);
+                draining = true;
+            }
+            Some("transcript.final") => heard.push_str(event["text"].as_str().unwrap_or("")),
+            Some("score") => break event,
+            _ => {}
+        }
+    };
+    assert!(draining, "the stream was told the server is going");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "the answer got its drain time"
+    );
+    assert_eq!(score["turn_index"], 0, "the answer was committed");
+    assert!(heard.to_lowercase().contains("brown fox"), "{heard}");
+    // Then the stream closes and the server exits.
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), socket.next()).await {
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => panic!("the stream stayed open after its answer was committed"),
+        }
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(30), server.stop())
+        .await
+        .expect("the server exits once its streams have closed");
+}

@@ -156,6 +156,8 @@ const OUTBOX_EVENTS: usize = 256;
 const SLOW_CONSUMER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// A client must take each frame within this time.
 const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a closing stream keeps reading what the client still sends (see the close above).
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Opens the live stream of an existing session. 404 for an unknown session, 422 for a
 /// request that is no WebSocket upgrade, and 503 while the speech model is still being
@@ -187,6 +189,7 @@ pub async fn video_stream(
         .max_frame_size(MAX_MESSAGE_BYTES);
     let state_nudges = state.nudges.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
+        let _open = state.drain.enter();
         let answer = state.parked_answers.connect(id).await;
         let (sink, socket) = socket.split();
         let (outbox, queued) = tokio::sync::mpsc::channel(OUTBOX_EVENTS);
@@ -232,10 +235,15 @@ pub async fn video_stream(
         let drain = async {
             while let Ok(Some(Ok(_))) = tokio::time::timeout(WRITE_TIMEOUT, socket.next()).await {}
         };
+        tokio::pin!(drain);
         tokio::select! {
             _ = writer => {}
-            _ = drain => {}
+            _ = &mut drain => {}
         }
+        // Frames the client sent before it saw our close are still arriving: read them until
+        // it closes too, or a socket dropped with unread data is reset and the client loses
+        // the last events (the score of an answer committed at shutdown).
+        let _ = tokio::time::timeout(CLOSE_LINGER, drain).await;
     }))
 }
 
@@ -382,7 +390,27 @@ impl Live {
         let idle = std::time::Duration::from_secs(self.state.config.live_idle_seconds);
         let heartbeat = idle / 4;
         let mut last_heard = Instant::now();
+        let mut drain_signal = self.state.drain.signal();
+        // Set when the server began shutting down: the open answer may run until then.
+        let mut drain_deadline: Option<tokio::time::Instant> = None;
         loop {
+            if drain_deadline.is_none() && *drain_signal.borrow_and_update() {
+                let seconds = self.state.config.drain_seconds;
+                self.send(json!({
+                    "type": "server.draining",
+                    "seconds": seconds,
+                    "message": "the server is restarting: finish this answer, then reconnect to continue",
+                }))
+                .await?;
+                drain_deadline =
+                    Some(tokio::time::Instant::now() + std::time::Duration::from_secs(seconds));
+            }
+            if drain_deadline.is_some() && !self.answer_open() {
+                // Nothing open to wait for; words heard without an answer_start still count.
+                return self.close_for_shutdown().await;
+            }
+            let draining = drain_deadline.is_some();
+            let deadline = drain_deadline.unwrap_or_else(tokio::time::Instant::now);
             let asr_busy = self.asr_reply.is_some();
             let asr_reply = &mut self.asr_reply;
             // Only a recogniser at work on a long backlog pauses reading (its reply is the
@@ -400,6 +428,10 @@ impl Live {
                     continue;
                 }
                 received = tokio::time::timeout(heartbeat, self.socket.next()), if read => received,
+                _ = drain_signal.changed(), if !draining => continue,
+                _ = tokio::time::sleep_until(deadline), if draining => {
+                    return self.close_for_shutdown().await;
+                }
                 reply = async { asr_reply.as_mut().expect("guarded by asr_busy").await }, if asr_busy => {
                     self.asr_reply = None;
                     let result = reply.unwrap_or_else(|_| Err(ApiError::Internal("the speech engine dropped a stream".into())));
@@ -947,6 +979,31 @@ impl Live {
             "latency_ms": (latency * 10_000.0).round() / 10.0,
         }))
         .await
+    }
+
+    /// An answer is under way: started by the client or with words already heard.
+    fn answer_open(&self) -> bool {
+        self.answer_started.is_some() || !self.answer.is_empty()
+    }
+
+    /// The server is shutting down: whatever was heard of the open answer is committed as the
+    /// answer (a restart would lose words only parked in memory), then the stream closes.
+    async fn close_for_shutdown(&mut self) -> Result<(), axum::Error> {
+        if self.stream.is_some() {
+            for result in self.settle().await {
+                self.emit(result).await?;
+            }
+            let result = match self.stream() {
+                Ok(stream) => stream.end_of_speech().await,
+                Err(err) => Err(err),
+            };
+            self.emit(result).await?;
+        }
+        if self.answer.iter().any(|u| !u.trim().is_empty()) {
+            self.finish_turn().await?;
+        }
+        let _ = self.outbox.try_send(Message::Close(None));
+        Ok(())
     }
 
     async fn answer_end(&mut self) -> Result<(), axum::Error> {

@@ -144,6 +144,13 @@ impl TestServer {
         self.json(Method::DELETE, path, None).await
     }
 
+    /// Starts a graceful shutdown (as SIGTERM does) without waiting for it; `stop` waits.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
