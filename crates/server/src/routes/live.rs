@@ -990,14 +990,7 @@ impl Live {
     /// answer (a restart would lose words only parked in memory), then the stream closes.
     async fn close_for_shutdown(&mut self) -> Result<(), axum::Error> {
         if self.stream.is_some() {
-            for result in self.settle().await {
-                self.emit(result).await?;
-            }
-            let result = match self.stream() {
-                Ok(stream) => stream.end_of_speech().await,
-                Err(err) => Err(err),
-            };
-            self.emit(result).await?;
+            self.hear_out().await?;
         }
         if self.answer.iter().any(|u| !u.trim().is_empty()) {
             self.finish_turn().await?;
@@ -1007,6 +1000,12 @@ impl Live {
     }
 
     async fn answer_end(&mut self) -> Result<(), axum::Error> {
+        self.hear_out().await?;
+        self.finish_turn().await
+    }
+
+    /// Transcribes everything heard up to now, the last utterance closed, and sends it.
+    async fn hear_out(&mut self) -> Result<(), axum::Error> {
         for result in self.settle().await {
             self.emit(result).await?;
         }
@@ -1014,8 +1013,7 @@ impl Live {
             Ok(stream) => stream.end_of_speech().await,
             Err(err) => Err(err),
         };
-        self.emit(result).await?;
-        self.finish_turn().await
+        self.emit(result).await
     }
 
     /// Scores and commits the answer (every utterance since the last turn), then sends the
