@@ -50,6 +50,18 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 }
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde lets a struct come as an array of its fields in order (`[]` would start an
+    // interview with every field left out); every body of this API is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => {
+                    ApiError::InvalidBody("the body must be a JSON object, not an array".into())
+                }
+                Err(syntax) => ApiError::MalformedJson(syntax.to_string()),
+            },
+        );
+    }
     serde_json::from_slice(bytes).map_err(|err| match err.classify() {
         // The parser stops at the first value of the wrong type, which may come before the
         // body stops being JSON at all (`[[[…` cut off): only JSON can have the wrong shape.
@@ -230,6 +242,11 @@ mod tests {
         ));
         assert!(matches!(
             parse_json::<Body>(b"[\"x\"]"),
+            Err(ApiError::InvalidBody(_))
+        ));
+        // A struct of optional fields would take `[]` (or `[3]`) as itself.
+        assert!(matches!(
+            parse_json::<Body>(b" [3]"),
             Err(ApiError::InvalidBody(_))
         ));
     }

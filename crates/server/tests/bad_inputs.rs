@@ -541,6 +541,13 @@ fn http_cases(s: &Sessions) -> Vec<Case> {
             send_json(M::POST, START, json!([1, 2])),
             error(S::UNPROCESSABLE_ENTITY, "invalid_body"),
         ),
+        // serde would read an empty array as a struct with every field left out (found by
+        // schemathesis: it started an anonymous interview).
+        case(
+            "start: body an empty array",
+            send_json(M::POST, START, json!([])),
+            error(S::UNPROCESSABLE_ENTITY, "invalid_body"),
+        ),
         case(
             "start: user_id a number",
             send_json(M::POST, START, json!({"user_id": 123})),
@@ -875,6 +882,16 @@ fn http_cases(s: &Sessions) -> Vec<Case> {
         case(
             "sessions: offset=-1",
             get("/api/interview/sessions?offset=-1"),
+            error(S::BAD_REQUEST, "invalid_query"),
+        ),
+        case(
+            "sessions: skip past i64 (found by schemathesis)",
+            get("/api/interview/sessions?skip=9223372036854775808"),
+            error(S::BAD_REQUEST, "invalid_query"),
+        ),
+        case(
+            "history: offset past i64",
+            get("/api/users/u/history?offset=9223372036854775808"),
             error(S::BAD_REQUEST, "invalid_query"),
         ),
         case(

@@ -208,6 +208,7 @@ pub async fn delete_session(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatusUpdate {
     /// Target status: created, in_progress, paused, completed or cancelled (the seed's
     /// `active`, `pending`, `finished` … are understood too).
@@ -306,23 +307,32 @@ fn page_request(limit: Option<u32>, offset: Option<u64>) -> Result<PageRequest, 
             "limit must be between 1 and {MAX_PAGE_SIZE}"
         )));
     }
-    Ok(PageRequest {
-        limit,
-        offset: offset.unwrap_or(0),
-    })
+    let offset = offset.unwrap_or(0);
+    // The databases count rows in signed 64 bits.
+    if offset > i64::MAX as u64 {
+        return Err(ApiError::InvalidQuery(format!(
+            "offset must be at most {}",
+            i64::MAX
+        )));
+    }
+    Ok(PageRequest { limit, offset })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only sessions of this user.
     pub user_id: Option<String>,
     /// Only sessions in this status.
     pub status: Option<String>,
     /// Page size, 1–200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Sessions to skip (newest first).
+    #[param(maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
     /// The seed's name for `offset`.
+    #[param(maximum = 9_223_372_036_854_775_807_i64)]
     pub skip: Option<u64>,
 }
 
@@ -476,10 +486,13 @@ mod tests {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Page size, 1–200 (default 20).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// Sessions to skip (newest first).
+    #[param(maximum = 9_223_372_036_854_775_807_i64)]
     pub offset: Option<u64>,
 }
 

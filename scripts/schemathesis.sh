@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# API conformance: schemathesis (PyPI) against /openapi.json of a throwaway server.
+# Usage: bash scripts/schemathesis.sh [SECONDS]   (default 300; the full probe used 900)
+# Prints schemathesis' summary; the full report lands in target/schemathesis/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mianshi/target}"
+seconds="${1:-300}"
+venv="$HOME/.cache/mianshi/schemathesis-venv"
+work="$(mktemp -d)"
+out="target/schemathesis"
+mkdir -p "$out" "$work/models" "$work/logs" "$work/data"
+
+cargo build -q -p mianshi-cli
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'schemathesis>=4.3,<5'
+fi
+
+port=18777
+(cd "$work" && exec "$CARGO_TARGET_DIR/debug/mianshi" serve --port "$port" --host 127.0.0.1 \
+  --database-url "sqlite://$work/db.sqlite" --data-dir "$work/data" \
+  --fetch-models false --model-dir "$work/models" --log-dir "$work/logs") > "$work/server.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 60); do curl -s -m 2 "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done
+
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+  --checks all --max-examples 50 --max-time "$seconds" --workers 1 --seed 42 \
+  --request-timeout 30 --no-color --generation-database none \
+  --report json,ndjson --report-dir "$out" | tee "$out/run.txt"
