@@ -230,7 +230,7 @@ pub async fn parse_resume(
     get,
     path = "/api/interview/session/{session_id}/documents",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, body = CandidateDocuments),
         (status = 404, description = "`session_not_found` or `documents_not_found`", body = ErrorBody),
@@ -258,7 +258,7 @@ pub async fn get_documents(
     put,
     path = "/api/interview/session/{session_id}/documents",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     request_body = ProfileEdit,
     responses(
         (status = 200, description = "The corrected documents", body = CandidateDocuments),

@@ -169,7 +169,7 @@ pub(crate) async fn load_session(state: &AppState, id: SessionId) -> Result<Sess
     get,
     path = "/api/interview/session/{session_id}",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, body = Session),
         (status = 400, description = "Malformed id", body = ErrorBody),
@@ -188,7 +188,7 @@ pub async fn get_session(
     delete,
     path = "/api/interview/session/{session_id}",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Malformed id", body = ErrorBody),
@@ -224,7 +224,7 @@ pub struct StatusUpdate {
     put,
     path = "/api/interview/session/{session_id}/status",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)"), StatusUpdate),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)"), StatusUpdate),
     request_body(content = Option<StatusUpdate>),
     responses(
         (status = 200, description = "The session after the change", body = Session),
@@ -405,7 +405,7 @@ pub struct InterviewResults {
     get,
     path = "/api/interview/results/{session_id}",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, body = InterviewResults),
         (status = 400, description = "Malformed id", body = ErrorBody),

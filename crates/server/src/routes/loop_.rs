@@ -92,7 +92,7 @@ pub struct QuestionResponse {
     get,
     path = "/api/interview/{session_id}/question",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, body = QuestionResponse),
         (status = 404, description = "`session_not_found`", body = ErrorBody),
@@ -183,7 +183,7 @@ pub struct AnswerResponse {
     post,
     path = "/api/interview/{session_id}/answer",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     request_body = AnswerRequest,
     responses(
         (status = 200, body = AnswerResponse),

@@ -35,7 +35,7 @@ pub struct ConsentRequest {
     post,
     path = "/api/interview/session/{session_id}/consent",
     tag = "privacy",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     request_body = ConsentRequest,
     responses(
         (status = 200, description = "The consent as recorded", body = Consent),
@@ -92,7 +92,7 @@ pub struct Export {
     get,
     path = "/api/interview/{session_id}/export",
     tag = "privacy",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, description = "Everything held about the session", body = Export),
         (status = 400, description = "Malformed id", body = ErrorBody),
@@ -156,7 +156,7 @@ pub struct AccessLog {
     get,
     path = "/api/interview/{session_id}/access-log",
     tag = "privacy",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, body = AccessLog),
         (status = 400, description = "Malformed id", body = ErrorBody),

@@ -355,7 +355,7 @@ pub fn print_pdf(html: &str) -> Result<Vec<u8>, ApiError> {
     get,
     path = "/api/interview/{session_id}/report.html",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, description = "The report page (HTML, the session's language)", content_type = "text/html"),
         (status = 400, description = "Malformed id", body = ErrorBody),
@@ -377,7 +377,7 @@ pub async fn report_html(
     get,
     path = "/api/interview/{session_id}/report.pdf",
     tag = "interview",
-    params(("session_id" = String, Path, description = "Session id (UUID)")),
+    params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)")),
     responses(
         (status = 200, description = "The report (PDF)", content_type = "application/pdf"),
         (status = 400, description = "Malformed id", body = ErrorBody),
