@@ -365,11 +365,11 @@ impl Store for SqlStore {
     }
 
     async fn record_consent(&self, id: SessionId, consent: &Consent) -> Result<(), StoreError> {
-        if !self.session_exists(id).await? {
-            return Err(StoreError::SessionNotFound(id));
-        }
-        sqlx::query(
-            "INSERT INTO consents (session_id, consent, given_at) VALUES ($1, $2, $3) \
+        // One statement, as for the access log: a session deleted meanwhile is "not found",
+        // never a foreign-key failure.
+        let written = sqlx::query(
+            "INSERT INTO consents (session_id, consent, given_at) \
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
              ON CONFLICT (session_id) DO UPDATE SET consent = excluded.consent, given_at = excluded.given_at",
         )
         .bind(id.to_string())
@@ -377,6 +377,9 @@ impl Store for SqlStore {
         .bind(to_ms(consent.given_at))
         .execute(&self.pool)
         .await?;
+        if written.rows_affected() == 0 {
+            return Err(StoreError::SessionNotFound(id));
+        }
         Ok(())
     }
 
