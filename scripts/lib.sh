@@ -45,6 +45,24 @@ ensure_postgres() {
   return 1
 }
 
+# The two-node test needs NATS on 127.0.0.1:4222 (the service machines run it with JetStream);
+# elsewhere it is installed from Debian and started in the background.
+ensure_nats() {
+  if (echo > /dev/tcp/127.0.0.1/4222) 2>/dev/null; then return 0; fi
+  if ! command -v nats-server >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nats-server >/dev/null
+  fi
+  echo "starting nats-server on 127.0.0.1:4222"
+  nohup nats-server -a 127.0.0.1 -p 4222 -js -sd "${TMPDIR:-/tmp}/mianshi-nats" >/dev/null 2>&1 &
+  for _ in $(seq 1 30); do
+    (echo > /dev/tcp/127.0.0.1/4222) 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "NATS did not come up on 127.0.0.1:4222" >&2
+  return 1
+}
+
 # The browser tests drive Chromium with playwright-core (no browser download).
 ensure_web_deps() {
   if [ ! -d web/node_modules/playwright-core ]; then

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (Chromium for the
-# browser tests, PostgreSQL if absent), makes sure PostgreSQL is running, then runs every test.
+# browser tests, PostgreSQL and NATS if absent), makes sure they are running, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_packages
 ensure_postgres
+ensure_nats
 ensure_web_deps
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mianshi/target}"
 log=$(mktemp)

@@ -18,6 +18,27 @@ if (!userId) {
   localStorage.setItem("mianshi.user", userId);
 }
 
+// Each session's candidate token (the server keeps only a hash): it opens that session and
+// nothing else, so this browser keeps one per interview it started or was linked to.
+const SESSION_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+let tokens = {};
+try { tokens = JSON.parse(localStorage.getItem("mianshi.tokens") || "{}") || {}; } catch { tokens = {}; }
+function rememberToken(sessionId, token) {
+  if (!token) return;
+  tokens[sessionId] = token;
+  localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
+}
+// The token for a request: the session's own, or — for this browser's history — any of them
+// (a candidate token lists its own user's sessions).
+function tokenFor(path) {
+  // First: this browser's user id holds a UUID too.
+  if (path.startsWith("/api/users/")) return Object.values(tokens).at(-1);
+  const id = path.match(SESSION_ID);
+  return id ? tokens[id[0]] : undefined;
+}
+// Links the browser opens itself (downloads) carry the token in the query.
+const withToken = (path) => (tokenFor(path) ? `${path}?token=${encodeURIComponent(tokenFor(path))}` : path);
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -34,6 +55,8 @@ function el(tag, attrs = {}, ...children) {
 
 async function api(method, path, body) {
   const options = { method, headers: {} };
+  const token = tokenFor(path);
+  if (token) options.headers.Authorization = `Bearer ${token}`;
   if (body instanceof FormData) options.body = body;
   else if (body !== undefined) {
     options.body = JSON.stringify(body);
@@ -124,6 +147,7 @@ function renderStart() {
     if (form.job_description.value.trim()) data.append("job_description", form.job_description.value);
     try {
       const session = await api("POST", "/api/interview/start", data);
+      rememberToken(session.session_id, session.candidate_token);
       // The questions are planned from the résumé, so the candidate checks what was read first.
       if (session.documents && session.documents.profile) {
         current = { screen: "profile", session, language: metadata.language, devices };
@@ -311,7 +335,7 @@ function videoOnly(stream) {
 async function startLive() {
   const { session, language, stream } = current;
   const live = new LiveInterview({
-    sessionId: session.session_id, language, audio: audioOnly(stream), video: videoOnly(stream),
+    sessionId: session.session_id, token: tokens[session.session_id], language, audio: audioOnly(stream), video: videoOnly(stream),
     onEvent: (event) => onLiveEvent(event),
   });
   current = { screen: "live", session, language, live, question: null, last: null, committed: "", tentative: "", nudges: [], started: Date.now() };
@@ -468,6 +492,10 @@ function trend(sessions) {
 }
 
 async function loadHistory(container) {
+  if (!Object.keys(tokens).length) {
+    container.append(el("p", { class: "meta" }, t.noHistory));
+    return;
+  }
   try {
     const history = await api("GET", `/api/users/${encodeURIComponent(userId)}/history?limit=20`);
     if (!history.sessions.length) {
@@ -479,7 +507,7 @@ async function loadHistory(container) {
       el("td", {}, new Date(s.created_at).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")),
       el("td", {}, s.position || ""),
       el("td", {}, s.content_score === null || s.content_score === undefined ? (s.status === "completed" ? "—" : t.inProgress) : `${s.content_score}/100`),
-      el("td", {}, el("button", { type: "button", class: "secondary", onclick: async () => {
+      el("td", {}, tokens[s.session_id] && el("button", { type: "button", class: "secondary", onclick: async () => {
         const results = await api("GET", `/api/interview/results/${s.session_id}`);
         current = { screen: "report", session: { session_id: s.session_id }, results };
         render();
@@ -754,9 +782,9 @@ function renderReport() {
     summary.to_improve.length ? [el("h3", {}, t.toImprove), el("ul", {}, summary.to_improve.map((s) => el("li", {}, s)))] : null,
     el("h3", {}, t.turns),
     el("ol", { class: "turns" }, turns),
-    el("a", { href: `/api/interview/${results.session_id}/export`, id: "export-json", download: `mianshi-${results.session_id}.json` }, t.exportJson),
+    el("a", { href: withToken(`/api/interview/${results.session_id}/export`), id: "export-json", download: `mianshi-${results.session_id}.json` }, t.exportJson),
     " · ",
-    el("a", { href: `/api/interview/${results.session_id}/report.pdf`, id: "export-pdf", download: `mianshi-${results.session_id}.pdf` }, t.exportPdf),
+    el("a", { href: withToken(`/api/interview/${results.session_id}/report.pdf`), id: "export-pdf", download: `mianshi-${results.session_id}.pdf` }, t.exportPdf),
     " ",
     el("button", { type: "button", class: "secondary", id: "delete", onclick: async (event) => {
       await api("DELETE", `/api/interview/session/${results.session_id}`);
@@ -782,3 +810,41 @@ function render() {
 
 uiSelect.addEventListener("change", () => setLanguage(uiSelect.value));
 setLanguage(lang);
+openInterviewLink();
+
+// An interview link (`/app/#session=…&token=…`, made when an operator starts the interview):
+// keep the token, take it out of the address bar, and continue the session where it stands.
+async function openInterviewLink() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  const id = link.get("session");
+  if (!id || !SESSION_ID.test(id) || !link.get("token")) return;
+  rememberToken(id, link.get("token"));
+  history.replaceState(null, "", location.pathname);
+  try {
+    const session = await api("GET", `/api/interview/session/${id}`);
+    const language = (session.metadata && session.metadata.language) || lang;
+    if (session.status === "completed" || session.status === "cancelled") {
+      current = { screen: "report", session, results: await api("GET", `/api/interview/results/${id}`), nudges: [] };
+      render();
+      return;
+    }
+    const devices = { audio: true, video: true };
+    if (session.status === "created" && session.turn_count === 0) {
+      try {
+        session.documents = await api("GET", `/api/interview/session/${id}/documents`);
+      } catch { /* no résumé was given */ }
+      if (session.documents && session.documents.profile) {
+        current = { screen: "profile", session, language, devices };
+        render();
+        return;
+      }
+    }
+    await afterProfile(session, language, devices);
+  } catch (error) {
+    if (error.code === "invalid_token") {
+      delete tokens[id];
+      localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
+    }
+    showError(main.querySelector("section") || main, error);
+  }
+}

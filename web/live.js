@@ -41,8 +41,8 @@ class Resampler {
 }
 
 export class LiveInterview {
-  constructor({ sessionId, language, audio, video, fps = 5, onEvent, onLevel }) {
-    Object.assign(this, { sessionId, language, audio, video, fps, onEvent, onLevel });
+  constructor({ sessionId, token, language, audio, video, fps = 5, onEvent, onLevel }) {
+    Object.assign(this, { sessionId, token, language, audio, video, fps, onEvent, onLevel });
     this.muted = false;
     this.paused = false;
     this.sentMs = 0;
@@ -53,7 +53,9 @@ export class LiveInterview {
 
   async start() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    this.socket = new WebSocket(`${scheme}//${location.host}/ws/video-stream/${this.sessionId}`);
+    // Browsers cannot set headers on a WebSocket: the session's token goes in the query.
+    const query = this.token ? `?token=${encodeURIComponent(this.token)}` : "";
+    this.socket = new WebSocket(`${scheme}//${location.host}/ws/video-stream/${this.sessionId}${query}`);
     this.socket.binaryType = "arraybuffer";
     await new Promise((resolve, reject) => {
       this.socket.onopen = resolve;

@@ -100,6 +100,22 @@ assert.ok(rows.length >= 1, "the finished practice is listed");
 await page.click("#history tbody tr:first-child button");
 await page.waitForSelector("#report");
 assert.match(await page.textContent("#content-score"), text.total);
+// The interview link opens the session in a browser that has never seen it (the operator's
+// hand-off): the token is taken out of the address bar, and a forged one opens nothing.
+const [sessionId, token] = await page.evaluate(() => Object.entries(JSON.parse(localStorage.getItem("mianshi.tokens"))).at(-1));
+const other = await browser.newContext({ viewport: { width: 1100, height: 1300 } });
+const linked = await other.newPage();
+linked.on("pageerror", (err) => problems.push(String(err)));
+await linked.goto(`${base}/#session=${sessionId}&token=${token}`);
+await linked.waitForSelector("#report");
+// (A browser new to the app shows it in its own language.)
+assert.match(await linked.textContent("#content-score"), /\d+(\.\d)?\/100/);
+assert.ok(!linked.url().includes("token"), `the token stays in the address bar: ${linked.url()}`);
+const forged = await other.newPage();
+await forged.goto(`${base}/#session=${sessionId}&token=msc_${"0".repeat(64)}`);
+await forged.waitForSelector(".error");
+assert.equal(await forged.$("#report"), null, "a forged token opens no report");
+await other.close();
 await page.click("#delete");
 await page.waitForSelector(`text=${text.deleted}`);
 assert.deepEqual(problems, [], "no console errors");

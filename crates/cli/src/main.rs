@@ -57,6 +57,36 @@ enum Command {
     /// Analyse a photo or a video (MP4, WebM, MOV, …): face, gaze, head pose, body pose and
     /// expression over time, with per-second and whole-file aggregates.
     Analyze(AnalyzeArgs),
+    /// Operator API tokens: create (the secret is printed once), list, revoke. Uses the
+    /// server's database settings (flags, MIANSHI_* variables, mianshi.toml).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a token and print it; only its hash is stored.
+    Create {
+        /// Who or what the token is for (shown in the access log).
+        #[arg(long)]
+        name: String,
+        /// `admin` (everything) or `interviewer` (start interviews, read every session).
+        #[arg(long, default_value = "admin")]
+        scope: String,
+        #[command(flatten)]
+        server: ServeArgs,
+    },
+    /// Every token with its id, scope and state (never the secret).
+    List {
+        #[command(flatten)]
+        server: ServeArgs,
+    },
+    /// Revoke a token by its id; requests with it are refused from then on.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        server: ServeArgs,
+    },
 }
 
 #[derive(clap::Args)]
@@ -89,6 +119,9 @@ struct StreamArgs {
     /// An existing session id [default: start a new session]
     #[arg(long)]
     session: Option<String>,
+    /// The existing session's candidate token (from its interview link) or an admin token
+    #[arg(long, env = "MIANSHI_TOKEN", requires = "session")]
+    token: Option<String>,
     /// Language code (zh, en) or auto.
     #[arg(long, default_value = "auto")]
     lang: String,
@@ -329,6 +362,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Transcribe(args) => transcribe(args),
         Command::Analyze(args) => analyze(args),
         Command::Stream(args) => stream(args),
+        Command::Token(command) => token(command),
         Command::Bench(BenchTarget::Vision {
             peer_python,
             runs,
@@ -439,6 +473,52 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // Scripts and tests read this line to find the port when started with --port 0.
         println!("mianshi listening on http://{address}");
         server.run().await?;
+        anyhow::Ok(())
+    })
+}
+
+fn token(command: TokenCommand) -> anyhow::Result<()> {
+    use mianshi_server::auth::manage;
+    let config = |server: ServeArgs| Config::load(server.settings, server.config.as_deref());
+    runtime()?.block_on(async {
+        match command {
+            TokenCommand::Create {
+                name,
+                scope,
+                server,
+            } => {
+                let (token, secret) = manage::create(&config(server)?, &name, &scope).await?;
+                eprintln!(
+                    "created {} token `{}` (id {}); it is shown only now:",
+                    token.scope, token.name, token.id
+                );
+                println!("{secret}");
+            }
+            TokenCommand::List { server } => {
+                println!(
+                    "{:<12} {:<12} {:<24} {:<20} state",
+                    "id", "scope", "name", "created"
+                );
+                for token in manage::list(&config(server)?).await? {
+                    let state = token.revoked_at.map_or("live".to_owned(), |at| {
+                        format!("revoked {}", at.format("%Y-%m-%d %H:%M"))
+                    });
+                    println!(
+                        "{:<12} {:<12} {:<24} {:<20} {state}",
+                        token.id,
+                        token.scope.to_string(),
+                        token.name,
+                        token.created_at.format("%Y-%m-%d %H:%M").to_string()
+                    );
+                }
+            }
+            TokenCommand::Revoke { id, server } => {
+                if !manage::revoke(&config(server)?, &id).await? {
+                    anyhow::bail!("no live token with id {id}");
+                }
+                eprintln!("revoked {id}");
+            }
+        }
         anyhow::Ok(())
     })
 }
@@ -735,6 +815,7 @@ fn stream(args: StreamArgs) -> anyhow::Result<()> {
     let options = mianshi_server::replay::ReplayOptions {
         server: args.server,
         session: args.session,
+        token: args.token,
         language: args.lang,
         realtime: args.realtime,
         speed: args.speed,

@@ -30,7 +30,46 @@ fn serve(dir: &Path) -> Running {
     )
 }
 
+/// Admin tokens by server address, made with `mianshi token create` (so that command is
+/// exercised too) and sent by [`Http`] with every request to that server.
+static TOKENS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn admin_token(database_url: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_mianshi"))
+        .args([
+            "token",
+            "create",
+            "--name",
+            "serve-tests",
+            "--scope",
+            "admin",
+        ])
+        .arg("--database-url")
+        .arg(database_url)
+        .env_remove("MIANSHI_DATABASE_URL")
+        .output()
+        .expect("run mianshi token create");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("mso_"), "{token}");
+    token
+}
+
+fn token_for(url: &str) -> Option<String> {
+    TOKENS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(base, _)| url.starts_with(base.as_str()))
+        .map(|(_, token)| token.clone())
+}
+
 fn serve_on(dir: &Path, database_url: &str) -> Running {
+    let token = admin_token(database_url);
     let mut child = Command::new(env!("CARGO_BIN_EXE_mianshi"))
         .args(["serve", "--port", "0", "--host", "127.0.0.1"])
         .arg("--database-url")
@@ -57,6 +96,7 @@ fn serve_on(dir: &Path, database_url: &str) -> Running {
         .strip_prefix("mianshi listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {line}"))
         .to_owned();
+    TOKENS.lock().unwrap().push((base.clone(), token));
     Running { child, base }
 }
 
@@ -80,6 +120,9 @@ impl Http {
     fn send(&self, method: Method, url: &str, body: Option<Value>) -> (u16, Value) {
         self.runtime.block_on(async {
             let mut request = self.client.request(method, url);
+            if let Some(token) = token_for(url) {
+                request = request.bearer_auth(token);
+            }
             if let Some(body) = body {
                 request = request.json(&body);
             }
@@ -194,10 +237,18 @@ fn kill_9_mid_answer(dir: &Path, database_url: &str) {
         // round: before it arrives, while it is scored, around the commit.
         let url = format!("{}/api/interview/{id}/answer", server.base);
         let body = json!({ "text": answer });
+        let token = token_for(&url).unwrap();
         let sender = std::thread::spawn(move || {
             let http = Http::new();
             http.runtime.block_on(async {
-                let response = http.client.post(&url).json(&body).send().await.ok()?;
+                let response = http
+                    .client
+                    .post(&url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .ok()?;
                 let reply: Value = response.json().await.ok()?;
                 reply["next_question"]["text"].as_str().map(str::to_owned)
             })

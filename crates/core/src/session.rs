@@ -139,6 +139,9 @@ pub struct NewSession {
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Parsed résumé and job description, when the client supplied them.
     pub documents: Option<crate::CandidateDocuments>,
+    /// SHA-256 (hex) of the candidate's token for this session, stored with it atomically;
+    /// `None` leaves the session reachable by operator tokens only.
+    pub candidate_token_hash: Option<String>,
 }
 
 /// A stored session, as every API and the store see it.

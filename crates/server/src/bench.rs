@@ -17,14 +17,16 @@ pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
+    token: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let authorization = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
         payload.len()
     )?;
     let mut response = Vec::new();
@@ -119,17 +121,20 @@ pub async fn interviewer(
                 addr,
                 "POST",
                 "/api/interview/start",
+                None,
                 Some(&json!({"user_id": "bench", "metadata": {"language": if zh { "zh" } else { "en" }, "questions": questions},
                     "resume_text": "Jane Doe\nSkills\nJava, Redis, MySQL, Kafka, Docker, Kubernetes, Python\n"})),
             )?;
             let id = started["session_id"].as_str().unwrap_or_default().to_owned();
-            let (_, first) = http(addr, "GET", &format!("/api/interview/{id}/question"), None)?;
+            let token = started["candidate_token"].as_str().map(str::to_owned);
+            let token = token.as_deref();
+            let (_, first) = http(addr, "GET", &format!("/api/interview/{id}/question"), token, None)?;
             let mut question = first["question"].clone();
             for turn in 0..questions as usize {
                 let body = json!({ "text": answer_for(&question, turn, zh) });
                 std::thread::sleep(think);
                 let started = Instant::now();
-                let (status, reply) = http(addr, "POST", &format!("/api/interview/{id}/answer"), Some(&body))?;
+                let (status, reply) = http(addr, "POST", &format!("/api/interview/{id}/answer"), token, Some(&body))?;
                 samples.push(started.elapsed().as_secs_f64() * 1000.0);
                 if status != 200 || reply["finished"] == true {
                     break;

@@ -69,6 +69,24 @@ pub struct ConfigLayer {
     /// one, behaviour scores come from the rule engine [default: <model_dir>/review-fusion]
     #[arg(long, env = "MIANSHI_REVIEW_MODEL")]
     pub review_model: Option<PathBuf>,
+    /// Whether anyone may start an interview without a token (the laptop default). Turn it off
+    /// where operators hand out interview links: then starting needs an operator token
+    /// [default: true]
+    #[arg(long, env = "MIANSHI_OPEN_SIGNUP")]
+    pub open_signup: Option<bool>,
+    /// Other origins (comma-separated, e.g. `https://hr.example.com`, or `*`) whose pages may
+    /// call the API and open the live stream; this server's own pages always may [default: none]
+    #[arg(long, env = "MIANSHI_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// Requests per minute per caller (operator token, candidate session or, without a token,
+    /// address), spendable at once; 0 turns the limit off [default: 600]
+    #[arg(long, env = "MIANSHI_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+    /// NATS server (`nats://host:4222`) joining this node to others on the same database: a
+    /// candidate's live answer moves with them to whichever node they reconnect to, and live
+    /// events are published per session [default: none, a single node]
+    #[arg(long, env = "MIANSHI_NATS_URL")]
+    pub nats_url: Option<String>,
 }
 
 impl ConfigLayer {
@@ -92,6 +110,10 @@ impl ConfigLayer {
             live_idle_seconds: self.live_idle_seconds.or(lower.live_idle_seconds),
             drain_seconds: self.drain_seconds.or(lower.drain_seconds),
             review_model: self.review_model.or(lower.review_model),
+            open_signup: self.open_signup.or(lower.open_signup),
+            allowed_origins: self.allowed_origins.or(lower.allowed_origins),
+            rate_limit_per_minute: self.rate_limit_per_minute.or(lower.rate_limit_per_minute),
+            nats_url: self.nats_url.or(lower.nats_url),
         }
     }
 
@@ -154,6 +176,10 @@ pub struct Config {
     pub whisper_model: String,
     pub fetch_models: bool,
     pub review_model: PathBuf,
+    pub open_signup: bool,
+    pub allowed_origins: Vec<String>,
+    pub rate_limit_per_minute: u32,
+    pub nats_url: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -178,6 +204,11 @@ impl fmt::Debug for Config {
             .field("whisper_model", &self.whisper_model)
             .field("fetch_models", &self.fetch_models)
             .field("review_model", &self.review_model)
+            .field("open_signup", &self.open_signup)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            // A NATS URL may carry a user and password too.
+            .field("nats", &self.nats_url.as_ref().map(|_| "configured"))
             .finish()
     }
 }
@@ -220,6 +251,18 @@ impl Config {
             model_dir: merged.model_dir.unwrap_or_else(default_model_dir),
             whisper_model: merged.whisper_model.unwrap_or_else(|| "base".to_owned()),
             fetch_models: merged.fetch_models.unwrap_or(true),
+            open_signup: merged.open_signup.unwrap_or(true),
+            allowed_origins: merged
+                .allowed_origins
+                .map(|list| {
+                    list.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rate_limit_per_minute: merged.rate_limit_per_minute.unwrap_or(600),
+            nats_url: merged.nats_url.filter(|url| !url.trim().is_empty()),
         };
         config.validate()?;
         Ok(config)
@@ -267,6 +310,16 @@ impl Config {
         }
         if self.parse_workers == 0 {
             return Err(invalid("parse_workers", "must be at least 1".into()));
+        }
+        if let Some(bad) = self
+            .allowed_origins
+            .iter()
+            .find(|o| *o != "*" && !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(invalid(
+                "allowed_origins",
+                format!("`{bad}` is not an origin like https://example.com (or `*`)"),
+            ));
         }
         if self.live_idle_seconds == 0 {
             return Err(invalid("live_idle_seconds", "must be at least 1".into()));

@@ -73,6 +73,16 @@ pub enum ApiError {
     ProfileEdit(#[from] mianshi_resume::EditError),
     #[error("the PDF cannot be made here: {0}")]
     PdfUnavailable(String),
+    #[error("this needs a token: send `Authorization: Bearer <token>` (the interview link carries the candidate's)")]
+    AuthRequired,
+    #[error("the token is not valid (unknown, revoked, or its session was deleted)")]
+    InvalidToken,
+    #[error("this token does not give access to that")]
+    Forbidden,
+    #[error("the live stream cannot be opened from this page's origin")]
+    OriginNotAllowed,
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("internal error; see the server log")]
     Internal(String),
 }
@@ -123,6 +133,9 @@ impl ApiError {
             ApiError::Unavailable(_) | ApiError::PdfUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::AuthRequired | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -157,6 +170,11 @@ impl ApiError {
             ApiError::PdfUnavailable(_) => "pdf_unavailable",
             ApiError::InterviewPlanned => "interview_planned",
             ApiError::ProfileEdit(_) => "invalid_profile_edit",
+            ApiError::AuthRequired => "auth_required",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::Forbidden => "forbidden",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -225,7 +243,25 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        match &self {
+            ApiError::AuthRequired | ApiError::InvalidToken => {
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    crate::auth::challenge(),
+                );
+            }
+            ApiError::RateLimited {
+                retry_after_seconds,
+            } => {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(*retry_after_seconds),
+                );
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -130,8 +130,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
-/// Who is making the request, as the access log records it: the peer address and the user
-/// agent (API token names will join them). Never fails: an unknown part is `-`.
+/// Who is making the request, as the access log records it: the caller the token names (the
+/// candidate, or an operator token's scope, name and id), the peer address and the user agent.
+/// Never fails: an unknown part is `-`.
 pub struct Reader(pub String);
 
 const MAX_USER_AGENT_CHARS: usize = 120;
@@ -153,7 +154,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Reader {
             .filter(|c| !c.is_control())
             .take(MAX_USER_AGENT_CHARS)
             .collect();
-        Ok(Reader(format!("{address} {agent}")))
+        let who = parts
+            .extensions
+            .get::<crate::auth::Caller>()
+            .map_or("-".to_owned(), crate::auth::Caller::describe);
+        Ok(Reader(format!("{who} · {address} {agent}")))
     }
 }
 

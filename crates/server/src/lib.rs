@@ -3,10 +3,12 @@
 //! `mianshi` CLI and only calls [`Server::bind`] and [`Server::run`].
 
 pub mod asr;
+pub mod auth;
 pub mod bench;
 pub mod bench_asr;
 pub mod bench_live;
 pub mod camera;
+pub mod cluster;
 pub mod config;
 pub mod cpu;
 pub mod error;
@@ -94,7 +96,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The OpenAPI document and the API routes it describes.
 pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use routes::{documents, health, interview, loop_, privacy, report, speech, vision};
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(interview::start_interview))
         .routes(routes!(interview::get_session, interview::delete_session))
         .routes(routes!(interview::update_status))
@@ -117,7 +119,10 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(vision::detect_emotions))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .split_for_parts()
+        .split_for_parts();
+    let mut openapi = openapi;
+    auth::document_access(&mut openapi);
+    (router, openapi)
 }
 
 /// The whole HTTP application over `state`.
@@ -132,10 +137,17 @@ pub fn app(state: AppState) -> Router {
             "/ws/video-stream/{session_id}",
             get(routes::live::video_stream),
         )
+        // Runs after routing (so it sees the matched template) and inside the metrics layer
+        // (so refusals are counted).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ));
+    let cors = cors_layer(&state.config.allowed_origins);
     Router::new()
         .merge(observed)
         .merge(web::routes())
@@ -167,7 +179,29 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .layer(CatchPanicLayer::custom(panic_response)),
         )
+        .layer(cors)
         .with_state(state)
+}
+
+/// Cross-origin browser access only for the origins the operator listed; none by default,
+/// so the browser's same-origin rule keeps other sites' pages out of the API.
+fn cors_layer(allowed: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let mut cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .max_age(Duration::from_secs(600));
+    if allowed.iter().any(|o| o == "*") {
+        cors = cors.allow_origin(AllowOrigin::any());
+    } else {
+        let origins: Vec<HeaderValue> = allowed
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        cors = cors.allow_origin(AllowOrigin::list(origins));
+    }
+    cors
 }
 
 fn request_span(req: &Request) -> tracing::Span {
@@ -202,6 +236,8 @@ pub enum ServerError {
     },
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ClusterError),
 }
 
 /// A bound, ready-to-run server.
@@ -249,6 +285,10 @@ impl Server {
             tokio::task::spawn_blocking(move || embedder.get());
         }
         let behaviour = Arc::new(load_behaviour_scorer(&config.review_model));
+        let cluster = match &config.nats_url {
+            Some(url) => Some(cluster::Cluster::connect(url).await?),
+            None => None,
+        };
         let state = AppState {
             behaviour,
             asr,
@@ -260,6 +300,8 @@ impl Server {
                 config.parse_workers,
                 Duration::from_secs(10),
             )),
+            limiter: Arc::new(auth::RateLimiter::new(config.rate_limit_per_minute)),
+            cluster,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             parked_answers: Arc::new(routes::live::ParkedAnswers::default()),

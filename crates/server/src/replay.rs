@@ -149,6 +149,9 @@ pub struct ReplayOptions {
     pub server: String,
     /// An existing session; a new one is started when absent.
     pub session: Option<String>,
+    /// The credential for `session` (its candidate token or an admin token); a new session
+    /// comes with its own.
+    pub token: Option<String>,
     pub language: String,
     /// Send audio at the pace it was recorded (divided by `speed`), as a live client would.
     pub realtime: bool,
@@ -164,6 +167,7 @@ impl Default for ReplayOptions {
         Self {
             server: "http://127.0.0.1:8000".into(),
             session: None,
+            token: None,
             language: "auto".into(),
             realtime: false,
             speed: 1.0,
@@ -310,8 +314,8 @@ pub async fn replay(
     mut on_event: impl FnMut(&Value),
 ) -> Result<ReplaySummary, ReplayError> {
     let (host, addr) = host_port(&options.server)?;
-    let session_id = match &options.session {
-        Some(id) => id.clone(),
+    let (session_id, token) = match &options.session {
+        Some(id) => (id.clone(), options.token.clone()),
         None => {
             let language = options.language.clone();
             let (status, body) = tokio::task::spawn_blocking(move || {
@@ -319,19 +323,22 @@ pub async fn replay(
                     addr,
                     "POST",
                     "/api/interview/start",
+                    None,
                     Some(&json!({"user_id": "replay", "metadata": {"language": language}})),
                 )
             })
             .await
             .map_err(|e| ReplayError::Connect(e.to_string()))?
             .map_err(|e| ReplayError::Connect(e.to_string()))?;
-            body["session_id"]
+            let id = body["session_id"]
                 .as_str()
                 .map(str::to_owned)
-                .ok_or_else(|| ReplayError::Session(format!("{status}: {body}")))?
+                .ok_or_else(|| ReplayError::Session(format!("{status}: {body}")))?;
+            (id, body["candidate_token"].as_str().map(str::to_owned))
         }
     };
-    let url = format!("ws://{host}/ws/video-stream/{session_id}");
+    let query = token.map_or(String::new(), |t| format!("?token={t}"));
+    let url = format!("ws://{host}/ws/video-stream/{session_id}{query}");
     let (mut socket, _) = tokio_tungstenite::connect_async(url)
         .await
         .map_err(|e| ReplayError::Connect(e.to_string()))?;

@@ -31,6 +31,10 @@ pub struct AppState {
     pub nudges: Arc<mianshi_review::Catalogue>,
     /// Behaviour scores per window: the review model, or the rule engine without one.
     pub behaviour: Arc<mianshi_review::scorer::BehaviourScorer>,
+    /// Request budgets per caller (see [`crate::auth`]).
+    pub limiter: Arc<crate::auth::RateLimiter>,
+    /// The other nodes, over NATS, when `nats_url` is set.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// A shutdown that lets live answers finish: the signal every live stream watches, and a count

@@ -1253,7 +1253,12 @@ fn seen_reply(reply: &common::Reply, expect: &Expect) -> String {
 }
 
 fn stream_url(server: &TestServer, path: &str) -> String {
-    format!("{}{path}", server.base.replacen("http", "ws", 1))
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!(
+        "{}{path}{separator}token={}",
+        server.base.replacen("http", "ws", 1),
+        server.admin_token
+    )
 }
 
 /// Opens a live stream that should be refused; the refusal as `status code`.

@@ -91,8 +91,9 @@ async fn new_session(server: &TestServer, user: &str) -> String {
 
 fn stream_url(server: &TestServer, id: &str) -> String {
     format!(
-        "{}/ws/video-stream/{id}",
-        server.base.replacen("http", "ws", 1)
+        "{}/ws/video-stream/{id}?token={}",
+        server.base.replacen("http", "ws", 1),
+        server.admin_token
     )
 }
 
@@ -584,9 +585,10 @@ async fn a_silent_client_is_closed_after_the_idle_time() {
     let addr = server.base.trim_start_matches("http://").to_owned();
     let mut raw = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let handshake = format!(
-        "GET /ws/video-stream/{id} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
+        "GET /ws/video-stream/{id}?token={} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Version: 13\r\n\r\n"
+         Sec-WebSocket-Version: 13\r\n\r\n",
+        server.admin_token
     );
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     raw.write_all(handshake.as_bytes()).await.unwrap();

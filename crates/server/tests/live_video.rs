@@ -67,8 +67,9 @@ async fn open(server: &TestServer, metadata: Value) -> Socket {
     assert_eq!(start.status, StatusCode::CREATED, "{}", start.body);
     let id = start.body["session_id"].as_str().unwrap();
     let url = format!(
-        "{}/ws/video-stream/{id}",
-        server.base.replacen("http", "ws", 1)
+        "{}/ws/video-stream/{id}?token={}",
+        server.base.replacen("http", "ws", 1),
+        server.admin_token
     );
     tokio_tungstenite::connect_async(url).await.unwrap().0
 }

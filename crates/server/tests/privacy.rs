@@ -120,9 +120,10 @@ async fn consent_export_and_delete(server: TestServer) {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["export", "results", "report.html"]);
-    assert!(entries
-        .iter()
-        .all(|e| e["client"].as_str().unwrap().starts_with("127.0.0.1 ")));
+    assert!(entries.iter().all(
+        |e| e["client"].as_str().unwrap().starts_with("admin tests (")
+            && e["client"].as_str().unwrap().contains(" · 127.0.0.1 ")
+    ));
     assert_eq!(
         server
             .get(&format!("/api/interview/{id}/access-log"))

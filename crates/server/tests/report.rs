@@ -38,7 +38,7 @@ async fn a_chinese_report_prints_to_pdf_with_its_chinese_text() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
 
-    let client = reqwest::Client::new();
+    let client = &server.client;
     let html = client
         .get(format!("{}/api/interview/{id}/report.html", server.base))
         .send()

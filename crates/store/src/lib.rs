@@ -57,6 +57,49 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// What an operator token may do; a candidate token is not one of these (it opens one session).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenScope {
+    /// Everything, on every session: deletion, exports, access logs, token-free sign-up off.
+    Admin,
+    /// Starts interviews and reads every session's results and reports; cannot answer,
+    /// change, export or delete a candidate's session.
+    Interviewer,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Admin => "admin",
+            TokenScope::Interviewer => "interviewer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "admin" => Some(TokenScope::Admin),
+            "interviewer" => Some(TokenScope::Interviewer),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TokenScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored operator token: never the secret itself, only its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 /// Everything Mianshi persists about sessions.
 ///
 /// Writes that depend on what was read are conditional (compare-and-set on the status, the
@@ -140,4 +183,27 @@ pub trait Store: Send + Sync + 'static {
     /// consent, access log); `false` if there was no such session. On SQLite the freed pages are zeroed and
     /// the write-ahead log truncated, so the words are gone from the files on disk too.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
+
+    /// The session a candidate token (by its hash) opens, and the session's user.
+    async fn session_for_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionId, String)>, StoreError>;
+
+    /// Stores a new operator token under `token_hash`; `Conflict` if that hash is taken.
+    async fn create_api_token(
+        &self,
+        name: &str,
+        scope: TokenScope,
+        token_hash: &str,
+    ) -> Result<ApiToken, StoreError>;
+
+    /// The live (unrevoked) operator token with this hash.
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Every operator token, revoked ones included, oldest first.
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Revokes the token with this id; `false` if there is no live token with it.
+    async fn revoke_api_token(&self, id: &str) -> Result<bool, StoreError>;
 }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "access log",
         include_str!("../migrations/0005_access_log.sql"),
     ),
+    (6, "tokens", include_str!("../migrations/0006_tokens.sql")),
 ];
 
 pub(crate) fn migrator() -> Migrator {

@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
-use crate::{migrations, Page, PageRequest, SessionFilter, Store, StoreError};
+use crate::{
+    migrations, ApiToken, Page, PageRequest, SessionFilter, Store, StoreError, TokenScope,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -337,6 +339,16 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(hash) = &new.candidate_token_hash {
+            sqlx::query(
+                "INSERT INTO session_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(hash.clone())
+            .bind(session.session_id.to_string())
+            .bind(to_ms(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(session)
     }
@@ -603,6 +615,7 @@ impl Store for SqlStore {
             "DELETE FROM interviews WHERE session_id = $1",
             "DELETE FROM consents WHERE session_id = $1",
             "DELETE FROM access_log WHERE session_id = $1",
+            "DELETE FROM session_tokens WHERE session_id = $1",
         ] {
             sqlx::query(sql)
                 .bind(id.to_string())
@@ -627,6 +640,102 @@ impl Store for SqlStore {
         }
         Ok(deleted.rows_affected() > 0)
     }
+
+    async fn session_for_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionId, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.id, s.user_id FROM session_tokens t JOIN sessions s ON s.id = t.session_id \
+             WHERE t.token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        let id = id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("session id `{id}`")))?;
+        Ok(Some((id, row.try_get("user_id")?)))
+    }
+
+    async fn create_api_token(
+        &self,
+        name: &str,
+        scope: TokenScope,
+        token_hash: &str,
+    ) -> Result<ApiToken, StoreError> {
+        let token = ApiToken {
+            id: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
+            name: name.to_owned(),
+            scope,
+            created_at: now_ms(),
+            revoked_at: None,
+        };
+        let written = sqlx::query(
+            "INSERT INTO api_tokens (id, name, scope, token_hash, created_at) \
+             SELECT $1, $2, $3, $4, $5 \
+             WHERE NOT EXISTS (SELECT 1 FROM api_tokens WHERE token_hash = $4)",
+        )
+        .bind(token.id.clone())
+        .bind(token.name.clone())
+        .bind(scope.as_str())
+        .bind(token_hash.to_owned())
+        .bind(to_ms(token.created_at))
+        .execute(&self.pool)
+        .await?;
+        if written.rows_affected() == 0 {
+            return Err(StoreError::Conflict("that token is already stored".into()));
+        }
+        Ok(token)
+    }
+
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, name, scope, created_at, revoked_at FROM api_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(api_token_from_row).transpose()
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, name, scope, created_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(api_token_from_row).collect()
+    }
+
+    async fn revoke_api_token(&self, id: &str) -> Result<bool, StoreError> {
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id.to_owned())
+        .bind(to_ms(now_ms()))
+        .execute(&self.pool)
+        .await?;
+        Ok(revoked.rows_affected() > 0)
+    }
+}
+
+fn api_token_from_row(row: &AnyRow) -> Result<ApiToken, StoreError> {
+    let scope: String = row.try_get("scope")?;
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        scope: TokenScope::parse(&scope)
+            .ok_or_else(|| StoreError::Corrupt(format!("token scope `{scope}`")))?,
+        created_at: from_ms(row.try_get("created_at")?)?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(from_ms)
+            .transpose()?,
+    })
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use mianshi_core::{
     RubricItem, Score, SessionStatus, Skill, Span, Turn,
 };
 use mianshi_store::test_support::TestDatabase;
-use mianshi_store::{PageRequest, SessionFilter, SqlStore, Store, StoreError, StoreOptions};
+use mianshi_store::{
+    PageRequest, SessionFilter, SqlStore, Store, StoreError, StoreOptions, TokenScope,
+};
 use serde_json::json;
 
 fn new_session(user: &str, position: &str) -> NewSession {
@@ -18,6 +20,7 @@ fn new_session(user: &str, position: &str) -> NewSession {
             .cloned()
             .unwrap(),
         documents: None,
+        candidate_token_hash: None,
     }
 }
 
@@ -442,6 +445,75 @@ async fn concurrent_appends(store: std::sync::Arc<SqlStore>) {
     assert_eq!(store.list_turns(s.session_id).await.unwrap().len(), 1);
 }
 
+/// Credentials: a candidate token opens its one session and dies with it; operator tokens are
+/// found by hash until revoked, and a hash cannot be stored twice.
+async fn tokens(store: &dyn Store) {
+    let a = store
+        .create_session(NewSession {
+            candidate_token_hash: Some("hash-a".into()),
+            ..new_session("ana", "SRE")
+        })
+        .await
+        .unwrap();
+    let b = store
+        .create_session(NewSession {
+            candidate_token_hash: Some("hash-b".into()),
+            ..new_session("bo", "SRE")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_for_token("hash-a").await.unwrap(),
+        Some((a.session_id, "ana".to_owned()))
+    );
+    assert_eq!(
+        store.session_for_token("hash-b").await.unwrap(),
+        Some((b.session_id, "bo".to_owned()))
+    );
+    assert_eq!(store.session_for_token("hash-c").await.unwrap(), None);
+    // The same hash for a second session would make one token open two sessions.
+    assert!(store
+        .create_session(NewSession {
+            candidate_token_hash: Some("hash-a".into()),
+            ..new_session("eve", "SRE")
+        })
+        .await
+        .is_err());
+    assert!(store.delete_session(a.session_id).await.unwrap());
+    assert_eq!(store.session_for_token("hash-a").await.unwrap(), None);
+
+    let admin = store
+        .create_api_token("ops", TokenScope::Admin, "op-hash")
+        .await
+        .unwrap();
+    let reader = store
+        .create_api_token("recruiter", TokenScope::Interviewer, "reader-hash")
+        .await
+        .unwrap();
+    assert_ne!(admin.id, reader.id);
+    assert!(matches!(
+        store
+            .create_api_token("again", TokenScope::Admin, "op-hash")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.api_token("op-hash").await.unwrap().map(|t| t.scope),
+        Some(TokenScope::Admin)
+    );
+    assert!(store.revoke_api_token(&admin.id).await.unwrap());
+    assert!(!store.revoke_api_token(&admin.id).await.unwrap());
+    assert_eq!(store.api_token("op-hash").await.unwrap(), None);
+    let listed = store.list_api_tokens().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed
+        .iter()
+        .any(|t| t.id == admin.id && t.revoked_at.is_some()));
+    assert!(listed.iter().any(|t| t.name == "recruiter"
+        && t.scope == TokenScope::Interviewer
+        && t.revoked_at.is_none()));
+}
+
 #[tokio::test]
 async fn story_on_sqlite() {
     let db = TestDatabase::sqlite();
@@ -449,6 +521,7 @@ async fn story_on_sqlite() {
         .await
         .unwrap();
     story(&store).await;
+    tokens(&store).await;
     concurrent_appends(std::sync::Arc::new(store)).await;
 }
 
@@ -467,6 +540,7 @@ async fn story_on_postgres() {
         .await
         .unwrap();
     story(&store).await;
+    tokens(&store).await;
     let store = std::sync::Arc::new(store);
     concurrent_appends(store.clone()).await;
     store.close().await;

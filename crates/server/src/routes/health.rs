@@ -21,6 +21,9 @@ pub struct Readiness {
     pub status: &'static str,
     /// `sqlite` or `postgres`.
     pub database: &'static str,
+    /// `connected` when the node is joined to others over NATS; absent on a single node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats: Option<&'static str>,
 }
 
 /// The process is up.
@@ -32,7 +35,8 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// The process can serve requests: the database answers.
+/// The process can serve requests: the database answers, and NATS too when configured (a node
+/// cut off from the others would strand a candidate who moves to it mid-answer).
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -43,10 +47,20 @@ pub async fn healthz() -> Json<Health> {
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    let nats = match &state.cluster {
+        Some(cluster) if cluster.connected() => Some("connected"),
+        Some(_) => {
+            return Err(ApiError::Unavailable(
+                "not connected to NATS (MIANSHI_NATS_URL)".into(),
+            ))
+        }
+        None => None,
+    };
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => Ok(Json(Readiness {
             status: "ready",
             database: state.store.backend().name(),
+            nats,
         })),
         Ok(Err(err)) => {
             tracing::warn!(%err, "readiness: database ping failed");

@@ -61,6 +61,11 @@ pub struct StartResponse {
     /// The parsed résumé/job description, when they were sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<CandidateDocuments>,
+    /// The candidate's credential for this session and nothing else: send it as
+    /// `Authorization: Bearer …`. Shown only here; the server keeps only its hash.
+    pub candidate_token: String,
+    /// Where the candidate takes the interview (relative to this server), token included.
+    pub interview_link: String,
 }
 
 fn start_request_from_form(form: Form) -> Result<(StartRequest, DocumentInput), ApiError> {
@@ -138,12 +143,15 @@ pub async fn start_interview(
     let metadata = request.metadata.unwrap_or_default();
     mianshi_interviewer::Settings::from_metadata(&metadata, documents.as_ref())
         .map_err(ApiError::Validation)?;
+    let candidate_token = crate::auth::new_token(crate::auth::CANDIDATE_PREFIX)
+        .map_err(|err| ApiError::Internal(format!("no randomness for a token: {err}")))?;
     let session = state
         .store
         .create_session(NewSession {
             user_id,
             metadata,
             documents: documents.clone(),
+            candidate_token_hash: Some(crate::auth::hash_token(&candidate_token)),
         })
         .await?;
     state.metrics.session_created();
@@ -152,7 +160,12 @@ pub async fn start_interview(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(StartResponse { session, documents }),
+        Json(StartResponse {
+            interview_link: format!("/#session={}&token={candidate_token}", session.session_id),
+            candidate_token,
+            session,
+            documents,
+        }),
     ))
 }
 

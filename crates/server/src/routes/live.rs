@@ -88,6 +88,38 @@ impl ParkedAnswers {
         self.take(id)
     }
 
+    /// For another node taking the session over: waits, as [`Self::connect`] does, for this
+    /// node's connection to end and park its answer, then gives the parked answer away.
+    pub(crate) async fn hand_over(&self, id: SessionId) -> Vec<String> {
+        let started = std::time::Instant::now();
+        loop {
+            let open = self
+                .connected
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&id);
+            let parking = self
+                .parking
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&id);
+            let waited = started.elapsed();
+            if !open
+                || (!parking && waited >= RECONNECT_WAIT_OPEN)
+                || waited >= RECONNECT_WAIT_PARKING
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.take(id)
+    }
+
+    fn holds(&self, id: SessionId) -> bool {
+        let parked = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        parked.iter().any(|(other, _)| *other == id)
+    }
+
     /// The connection has ended and is parking what it heard.
     fn parking(&self, id: SessionId) {
         let mut parking = self.parking.lock().unwrap_or_else(|e| e.into_inner());
@@ -190,7 +222,14 @@ pub async fn video_stream(
     let state_nudges = state.nudges.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
         let _open = state.drain.enter();
-        let answer = state.parked_answers.connect(id).await;
+        let mut answer = state.parked_answers.connect(id).await;
+        if let Some(cluster) = &state.cluster {
+            // The candidate may have been on another node a moment ago.
+            if answer.is_empty() {
+                answer = cluster.claim(id).await;
+            }
+            cluster.hold(id, state.parked_answers.clone()).await;
+        }
         let (sink, socket) = socket.split();
         let (outbox, queued) = tokio::sync::mpsc::channel(OUTBOX_EVENTS);
         let writer = tokio::spawn(write_events(sink, queued));
@@ -225,6 +264,11 @@ pub async fn video_stream(
         live.state.parked_answers.parking(id);
         live.park().await;
         live.state.parked_answers.disconnect(id);
+        if let Some(cluster) = &live.state.cluster {
+            if !live.state.parked_answers.holds(id) {
+                cluster.release(id);
+            }
+        }
         // What is queued still goes out (the writer gives up on a client that stops reading).
         // Meanwhile the client's frames are read and discarded: a client blocked on sending
         // to a server that no longer reads would never read what is queued for it.
@@ -374,8 +418,12 @@ impl Live {
             tracing::warn!(session_id = %self.id, dropped = self.events_dropped, "slow consumer disconnected");
             return Err(axum::Error::new("slow consumer"));
         }
+        let text = event.to_string();
+        if let Some(cluster) = &self.state.cluster {
+            cluster.publish_event(self.id, &text).await;
+        }
         self.outbox
-            .try_send(Message::Text(event.to_string().into()))
+            .try_send(Message::Text(text.into()))
             .map_err(|_| axum::Error::new("the connection's writer has stopped"))
     }
 

@@ -4,6 +4,7 @@
 
 use mianshi_server::{Config, ConfigLayer, Server};
 use mianshi_store::test_support::TestDatabase;
+use mianshi_store::{SqlStore, Store, StoreOptions, TokenScope};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -13,7 +14,13 @@ pub const RESUME_LIMIT: usize = 2 * 1024 * 1024;
 
 pub struct TestServer {
     pub base: String,
+    /// Sends every request with [`TestServer::admin_token`]; tests of access control use
+    /// [`TestServer::anonymous`] and set their own `Authorization`.
     pub client: reqwest::Client,
+    /// A client that sends no credential.
+    pub anonymous: reqwest::Client,
+    /// An admin operator token, made in the store before the server starts.
+    pub admin_token: String,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     _db: TestDatabase,
@@ -24,6 +31,33 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+}
+
+/// Makes an operator token the way `mianshi token create` does, straight in the store.
+pub async fn operator_token(database_url: &str, name: &str, scope: TokenScope) -> String {
+    let store = SqlStore::connect(database_url, &StoreOptions::default())
+        .await
+        .unwrap();
+    let token = mianshi_server::auth::new_token(mianshi_server::auth::OPERATOR_PREFIX).unwrap();
+    store
+        .create_api_token(name, scope, &mianshi_server::auth::hash_token(&token))
+        .await
+        .unwrap();
+    store.close().await;
+    token
+}
+
+/// A client that sends `Authorization: Bearer <token>` with every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 impl TestServer {
@@ -61,6 +95,7 @@ impl TestServer {
             },
         ])
         .unwrap();
+        let admin_token = operator_token(&db.url, "tests", TokenScope::Admin).await;
         let server = Server::bind(config).await.unwrap();
         let base = format!("http://{}", server.local_addr());
         let (tx, rx) = oneshot::channel::<()>();
@@ -74,7 +109,9 @@ impl TestServer {
         });
         Self {
             base,
-            client: reqwest::Client::new(),
+            client: client_with_token(&admin_token),
+            anonymous: reqwest::Client::new(),
+            admin_token,
             shutdown: Some(tx),
             handle: Some(handle),
             _db: db,
