@@ -2,6 +2,7 @@
 //! scores) and the interview state machine as a pure function. No I/O lives here, so the rules
 //! can be tested exhaustively and shared by the API, storage and the live pipeline alike.
 
+pub mod frame;
 pub mod machine;
 pub mod profile;
 pub mod session;

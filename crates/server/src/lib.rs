@@ -122,7 +122,60 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let mut openapi = openapi;
     auth::document_access(&mut openapi);
+    document_inputs(&mut openapi);
     (router, openapi)
+}
+
+/// What every operation shares and its annotations would repeat: session ids are canonical
+/// lower-case UUIDs (anything else is 400 `invalid_session_id`), and every operation that
+/// takes input can answer 400 for input it cannot read at all.
+fn document_inputs(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut takes_input = operation.request_body.is_some();
+            for parameter in operation.parameters.iter_mut().flatten() {
+                takes_input = true;
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if parameter.name == "session_id" {
+                    parameter.schema = Some(RefOr::T(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                            .pattern(Some(
+                                "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                            ))
+                            .into(),
+                    ));
+                }
+            }
+            if takes_input {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".into())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("Input that cannot be read: a malformed session id, JSON, query or form")
+                            .content(
+                                "application/json",
+                                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                            )
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
 }
 
 /// The whole HTTP application over `state`.

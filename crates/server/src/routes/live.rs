@@ -19,6 +19,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
+use mianshi_core::frame::Frame;
 use mianshi_core::{AnswerSource, SessionId};
 use mianshi_speech::streaming::{StreamEvent, StreamingOptions};
 use mianshi_speech::webm_stream::{starts_webm, WebmAudioStream};
@@ -155,10 +156,6 @@ impl ParkedAnswers {
 
 /// Protocol version spoken here; `hello` may name it.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// Binary frame kinds: 1 byte kind, 8 bytes timestamp (ms, little-endian), payload.
-const KIND_AUDIO_PCM16: u8 = 0x01;
-const KIND_VIDEO_JPEG: u8 = 0x02;
-const HEADER_BYTES: usize = 9;
 /// Audio is handed to the recogniser in whole 250 ms pieces, as much as has arrived while
 /// the previous hand-over was being transcribed, up to 8 s: a busy engine thus runs fewer,
 /// larger steps per session instead of falling further behind.
@@ -647,52 +644,28 @@ impl Live {
             self.audio_arrival = arrived;
             return self.webm_chunk(bytes).await;
         }
-        if bytes.len() < HEADER_BYTES {
-            return self
-                .error(
-                    "bad_frame",
-                    format!("a binary frame needs {HEADER_BYTES} header bytes"),
-                )
-                .await;
-        }
-        let payload = &bytes[HEADER_BYTES..];
-        match bytes[0] {
-            KIND_AUDIO_PCM16 => {
-                if !payload.len().is_multiple_of(2) {
-                    return self
-                        .error("bad_frame", "PCM16 audio has an odd byte count".into())
-                        .await;
-                }
+        match mianshi_core::frame::parse_frame(bytes) {
+            Ok(Frame::Audio { samples, .. }) => {
                 self.audio_arrival = arrived;
-                let samples = payload
-                    .chunks_exact(2)
-                    .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
-                    .collect();
                 self.heard(samples).await
             }
-            KIND_VIDEO_JPEG => {
+            Ok(Frame::Video { t_ms, image }) => {
                 // Bytes that are no image at all are the client's mistake, said at once: the
                 // decoder would say so too, but only once the camera models are there.
-                if mianshi_vision::image::guess_format(payload).is_err() {
+                if mianshi_vision::image::guess_format(image).is_err() {
                     return self
                         .error("bad_frame", "a video frame must be a JPEG image".into())
                         .await;
                 }
-                let millis =
-                    u64::from_le_bytes(bytes[1..HEADER_BYTES].try_into().unwrap_or([0; 8]));
-                let t = millis as f64 / 1000.0;
                 self.video.offer(
                     &self.state,
-                    t,
-                    axum::body::Bytes::copy_from_slice(payload),
+                    t_ms as f64 / 1000.0,
+                    axum::body::Bytes::copy_from_slice(image),
                     arrived,
                 );
                 Ok(())
             }
-            kind => {
-                self.error("bad_frame", format!("unknown frame kind {kind:#04x}"))
-                    .await
-            }
+            Err(err) => self.error("bad_frame", err.to_string()).await,
         }
     }
 
