@@ -16,7 +16,8 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 source scripts/lib.sh
 ensure_packages  # ffmpeg makes the audio seeds
 
-clips=$(cargo run -q -p mianshi-cli -- models fetch speech-test-clips >/dev/null 2>&1; echo "$HOME/.cache/mianshi/models/speech-test-clips")
+clips="$HOME/.cache/mianshi/models/speech-test-clips"
+[ -d "$clips" ] || cargo run -q -p mianshi-cli -- models fetch speech-test-clips
 seeds=fuzz/corpus
 mkdir -p "$seeds"/{extract_pdf,extract_docx,parse_text,live_frame,decode_audio} fuzz/artifacts
 cp crates/resume/tests/data/resumes/*.pdf crates/resume/tests/data/bad/*.pdf crates/resume/tests/data/fuzz/*.pdf "$seeds/extract_pdf/" 2>/dev/null || true
@@ -45,7 +46,7 @@ chunks = [webm[i:i + 4000] for i in range(0, len(webm), 4000)]
 (seeds / "live_frame/jpeg.jpg").unlink()
 PY
 
-(cd fuzz && cargo fuzz build -O "${targets[@]}" 2>&1 | tail -n 3)
+(cd fuzz && cargo fuzz build -O 2>&1 | tail -n 3)
 run() {
   local target=$1
   (cd fuzz && cargo fuzz run -O "$target" "corpus/$target" -- \

@@ -236,15 +236,22 @@ enum BenchTarget {
         /// Seconds of answer per session.
         #[arg(long, default_value_t = 60.0)]
         duration: f64,
-        /// A running server [default: start one here, SQLite, default models].
+        /// A running server [default: start one here, SQLite, default models]. Repeat it for
+        /// several nodes of one deployment: a soak then moves each interview to the next node
+        /// after every answer.
         #[arg(long)]
-        server: Option<String>,
+        server: Vec<String>,
         /// A recording to replay [default: the demo clip built from the test recordings].
         #[arg(long)]
         clip: Option<PathBuf>,
         /// Camera frames per second sent (0: audio only).
         #[arg(long, default_value_t = mianshi_server::replay::DEFAULT_CAMERA_FPS)]
         camera_fps: f64,
+        /// Soak instead: every session answers question after question for this many minutes
+        /// (needs --server); prints errors, audio sent against audio the servers received,
+        /// and each node's memory over time.
+        #[arg(long)]
+        soak_minutes: Option<f64>,
     },
     /// End of answer → next question latency, through HTTP and SQLite, and the engine alone.
     Interviewer {
@@ -414,11 +421,45 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchTarget::Live {
             sessions,
+            soak_minutes: Some(minutes),
+            server,
+            clip,
+            camera_fps,
+            ..
+        }) => {
+            anyhow::ensure!(
+                !server.is_empty(),
+                "a soak runs against running servers: give --server (once per node)"
+            );
+            let report = runtime()?.block_on(mianshi_server::bench_live::soak(
+                mianshi_server::bench_live::SoakOptions {
+                    servers: server,
+                    sessions,
+                    minutes,
+                    clip,
+                    camera_fps,
+                },
+            ))?;
+            print!("{}", report.table);
+            anyhow::ensure!(
+                report.passed,
+                "the soak found errors, lost audio or growing memory"
+            );
+            Ok(())
+        }
+        Command::Bench(BenchTarget::Live {
+            sessions,
             duration,
             server,
             clip,
             camera_fps,
+            soak_minutes: None,
         }) => {
+            anyhow::ensure!(
+                server.len() <= 1,
+                "more than one --server is for --soak-minutes"
+            );
+            let server = server.into_iter().next();
             print!(
                 "{}",
                 runtime()?.block_on(mianshi_server::bench_live::live(

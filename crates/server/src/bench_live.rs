@@ -279,3 +279,337 @@ pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
     );
     Ok(out)
 }
+
+pub struct SoakOptions {
+    /// Nodes of one deployment (`http://host:port`), sharing a database and NATS.
+    pub servers: Vec<String>,
+    /// Candidates at once.
+    pub sessions: usize,
+    pub minutes: f64,
+    pub clip: Option<PathBuf>,
+    pub camera_fps: f64,
+}
+
+pub struct SoakReport {
+    pub table: String,
+    /// No errors, no audio lost, and no node's memory grew by more than 10 % from the second
+    /// minute to the last.
+    pub passed: bool,
+}
+
+/// One answer of the soak, as its client saw it.
+struct SoakAnswer {
+    node: usize,
+    moved: bool,
+    result: Result<AnswerSeen, String>,
+}
+
+struct AnswerSeen {
+    audio_sent: f64,
+    audio_received: f64,
+    score_seconds: Option<f64>,
+    errors: Vec<String>,
+}
+
+/// Resident memory of a node, from its `/metrics`, in MB.
+fn node_memory_mb(server: &str) -> Option<f64> {
+    let (_, addr) = crate::replay::host_port(server).ok()?;
+    let (_, text) = crate::bench::http_text(addr, "GET", "/metrics", None, None).ok()?;
+    text.lines()
+        .find(|l| l.starts_with("mianshi_process_resident_memory_bytes "))?
+        .split_whitespace()
+        .nth(1)?
+        .parse::<f64>()
+        .ok()
+        .map(|bytes| bytes / 1024.0 / 1024.0)
+}
+
+/// Starts an interview on `server` for the soak; its id and candidate token.
+fn soak_session(server: &str, n: usize) -> Result<(String, String), String> {
+    let (_, addr) = crate::replay::host_port(server).map_err(|e| e.to_string())?;
+    let (status, body) = crate::bench::http(
+        addr,
+        "POST",
+        "/api/interview/start",
+        None,
+        Some(&json!({"user_id": format!("soak-{n}"), "metadata": {"language": "en", "questions": 30}})),
+    )
+    .map_err(|e| e.to_string())?;
+    match (
+        body["session_id"].as_str(),
+        body["candidate_token"].as_str(),
+    ) {
+        (Some(id), Some(token)) => Ok((id.to_owned(), token.to_owned())),
+        _ => Err(format!("start: {status} {body}")),
+    }
+}
+
+/// `mianshi bench live --soak-minutes M --server A --server B …`: every session answers one
+/// question after another for M minutes, each answer on the next node (so every answer after
+/// the first is a move between nodes), while each node's memory is read every 10 s.
+pub async fn soak(options: SoakOptions) -> Result<SoakReport, ServerError> {
+    let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
+    let clip_dir = dir.path().to_owned();
+    let (clip, camera_fps) = (options.clip.clone(), options.camera_fps);
+    let recording = tokio::task::spawn_blocking(move || -> Result<Recording, ServerError> {
+        for name in ["speech-test-clips", "vision-test-webcam"] {
+            mianshi_models::fetch_into_user_cache(name).map_err(err)?;
+        }
+        let path = match clip {
+            Some(path) => path,
+            None => demo_clip(
+                &mianshi_models::fetch_into_user_cache("vision-test-webcam").map_err(err)?,
+                &mianshi_models::fetch_into_user_cache("speech-test-clips").map_err(err)?,
+                &clip_dir,
+            )
+            .map_err(err)?,
+        };
+        let mut recording = Recording::open(&path, camera_fps.max(1.0)).map_err(err)?;
+        if camera_fps <= 0.0 {
+            recording.frames.clear();
+        }
+        Ok(recording)
+    })
+    .await
+    .map_err(err)??;
+    let recording = std::sync::Arc::new(recording);
+    let servers = std::sync::Arc::new(options.servers.clone());
+    let deadline = Instant::now() + Duration::from_secs_f64(options.minutes * 60.0);
+    let started = Instant::now();
+
+    let sampler = {
+        let servers = servers.clone();
+        tokio::spawn(async move {
+            let mut samples: Vec<(f64, usize, f64)> = Vec::new();
+            loop {
+                let t = started.elapsed().as_secs_f64();
+                for (node, server) in servers.iter().enumerate() {
+                    let server = server.clone();
+                    if let Ok(Some(mb)) =
+                        tokio::task::spawn_blocking(move || node_memory_mb(&server)).await
+                    {
+                        samples.push((t, node, mb));
+                    }
+                }
+                if Instant::now() >= deadline {
+                    return samples;
+                }
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        })
+    };
+
+    let mut tasks = Vec::new();
+    for i in 0..options.sessions {
+        let (recording, servers) = (recording.clone(), servers.clone());
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1_500 * i as u64)).await;
+            let mut answers = Vec::new();
+            let mut session: Option<(String, String)> = None;
+            let mut k = i;
+            let mut last_node: Option<usize> = None;
+            while Instant::now() < deadline {
+                let node = k % servers.len();
+                k += 1;
+                let (id, token) = match &session {
+                    Some(s) => s.clone(),
+                    None => {
+                        let server = servers[node].clone();
+                        match tokio::task::spawn_blocking(move || soak_session(&server, i)).await {
+                            Ok(Ok(s)) => {
+                                session = Some(s.clone());
+                                last_node = None;
+                                s
+                            }
+                            Ok(Err(e)) => {
+                                answers.push(SoakAnswer {
+                                    node,
+                                    moved: false,
+                                    result: Err(e),
+                                });
+                                tokio::time::sleep(Duration::from_secs(1)).await;
+                                continue;
+                            }
+                            Err(e) => {
+                                answers.push(SoakAnswer {
+                                    node,
+                                    moved: false,
+                                    result: Err(e.to_string()),
+                                });
+                                continue;
+                            }
+                        }
+                    }
+                };
+                let replay_options = ReplayOptions {
+                    server: servers[node].clone(),
+                    session: Some(id),
+                    token: Some(token),
+                    language: "en".into(),
+                    realtime: true,
+                    timeout: Duration::from_secs(300),
+                    hello: json!({"video_fps": 5})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                    ..Default::default()
+                };
+                let moved = last_node.is_some_and(|last| last != node);
+                last_node = Some(node);
+                let result = replay(&recording, &replay_options, |_| {}).await;
+                let result = match result {
+                    Ok(summary) => {
+                        if summary.of_type("session.ended").next().is_some() {
+                            session = None;
+                        }
+                        let received = summary
+                            .of_type("score")
+                            .filter_map(|s| s["audio_seconds_received"].as_f64())
+                            .last()
+                            .unwrap_or(0.0);
+                        Ok(AnswerSeen {
+                            audio_sent: recording.duration(),
+                            audio_received: received,
+                            score_seconds: summary.answer_to_score_seconds,
+                            errors: summary
+                                .of_type("error")
+                                .map(|e| e["code"].as_str().unwrap_or("?").to_owned())
+                                .collect(),
+                        })
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                answers.push(SoakAnswer {
+                    node,
+                    moved,
+                    result,
+                });
+            }
+            answers
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.extend(task.await.map_err(err)?);
+    }
+    let memory = sampler.await.map_err(err)?;
+    let wall = started.elapsed().as_secs_f64();
+    Ok(soak_table(&options, &recording, &answers, &memory, wall))
+}
+
+fn soak_table(
+    options: &SoakOptions,
+    recording: &Recording,
+    answers: &[SoakAnswer],
+    memory: &[(f64, usize, f64)],
+    wall: f64,
+) -> SoakReport {
+    let mut out = format!(
+        "live soak: {} sessions for {:.1} min over {} nodes, each answer ({:.1} s of audio{}) on the next node\n\n",
+        options.sessions,
+        wall / 60.0,
+        options.servers.len(),
+        recording.duration(),
+        if recording.frames.is_empty() {
+            String::new()
+        } else {
+            format!(" + camera at {:.0} fps", options.camera_fps)
+        },
+    );
+    out += &format!(
+        "{:<6} {:<28} {:>8} {:>7} {:>12} {:>12} {:>12} {:>9}\n",
+        "node",
+        "server",
+        "answers",
+        "errors",
+        "RSS 2nd min",
+        "RSS last min",
+        "RSS peak MB",
+        "growth"
+    );
+    let mut passed = true;
+    let minute_mean = |node: usize, from: f64, to: f64| {
+        let values: Vec<f64> = memory
+            .iter()
+            .filter(|(t, n, _)| *n == node && *t >= from && *t < to)
+            .map(|(_, _, mb)| *mb)
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let last = memory.iter().map(|(t, _, _)| *t).fold(0.0, f64::max);
+    for (node, server) in options.servers.iter().enumerate() {
+        let served = answers.iter().filter(|a| a.node == node).count();
+        let failed = answers
+            .iter()
+            .filter(|a| a.node == node)
+            .filter(|a| !matches!(&a.result, Ok(seen) if seen.errors.is_empty()))
+            .count();
+        // The first minute is warm-up (models load on first use).
+        let early = minute_mean(node, 60.0, 120.0);
+        let late = minute_mean(node, (last - 60.0).max(0.0), last + 1.0);
+        let peak = memory
+            .iter()
+            .filter(|(_, n, _)| *n == node)
+            .map(|(_, _, mb)| *mb)
+            .fold(0.0, f64::max);
+        let growth = early.zip(late).map(|(e, l)| (l - e) / e * 100.0);
+        if growth.is_some_and(|g| g > 10.0) {
+            passed = false;
+        }
+        let mb = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+        out += &format!(
+            "{node:<6} {server:<28} {served:>8} {failed:>7} {:>12} {:>12} {:>12} {:>9}\n",
+            mb(early),
+            mb(late),
+            format!("{peak:.0}"),
+            growth.map_or("-".into(), |g| format!("{g:+.1} %")),
+        );
+    }
+    let seen: Vec<&AnswerSeen> = answers
+        .iter()
+        .filter_map(|a| a.result.as_ref().ok())
+        .collect();
+    let failures: Vec<&String> = answers
+        .iter()
+        .filter_map(|a| a.result.as_ref().err())
+        .collect();
+    let error_events: Vec<&String> = seen.iter().flat_map(|s| s.errors.iter()).collect();
+    let sent: f64 = seen.iter().map(|s| s.audio_sent).sum();
+    let received: f64 = seen.iter().map(|s| s.audio_received).sum();
+    let lost: f64 = seen
+        .iter()
+        .map(|s| (s.audio_sent - s.audio_received).max(0.0))
+        .sum();
+    let scored: Vec<f64> = seen.iter().filter_map(|s| s.score_seconds).collect();
+    let moves = answers.iter().filter(|a| a.moved).count();
+    out += &format!(
+        "\nanswers {} (moved between nodes: {moves}), scored {}, failed {}, error events {}\n",
+        answers.len(),
+        scored.len(),
+        failures.len(),
+        error_events.len()
+    );
+    out += &format!(
+        "audio sent {sent:.1} s, received by the servers {received:.1} s, lost {lost:.2} s\n"
+    );
+    out += &format!(
+        "answer end → score p50 {} s, p95 {} s\n",
+        secs(percentile(&scored, 50.0)),
+        secs(percentile(&scored, 95.0))
+    );
+    for failure in failures.iter().take(5) {
+        out += &format!("failure: {failure}\n");
+    }
+    for code in error_events.iter().take(5) {
+        out += &format!("error event: {code}\n");
+    }
+    if !failures.is_empty()
+        || !error_events.is_empty()
+        || lost > 0.05
+        || scored.len() < answers.len()
+    {
+        passed = false;
+    }
+    out += &format!("result: {}\n", if passed { "PASS" } else { "FAIL" });
+    SoakReport { table: out, passed }
+}

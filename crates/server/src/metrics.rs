@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -48,6 +49,7 @@ pub struct Metrics {
     status_changes: Family<StatusLabels, Counter>,
     nudges: Family<NudgeLabels, Counter>,
     nudge_latency: Histogram,
+    resident_memory: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -90,7 +92,14 @@ impl Metrics {
             "From the arrival of the data that closed a nudge's evidence window to the nudge's send",
             nudge_latency.clone(),
         );
+        let resident_memory = Gauge::default();
+        registry.register(
+            "process_resident_memory_bytes",
+            "Resident memory of the server process when /metrics was read",
+            resident_memory.clone(),
+        );
         Self {
+            resident_memory,
             registry,
             requests,
             latency,
@@ -121,6 +130,9 @@ impl Metrics {
     }
 
     pub fn render(&self) -> Result<String, std::fmt::Error> {
+        if let Some(mb) = crate::bench::process_memory_mb("VmRSS:") {
+            self.resident_memory.set((mb * 1024.0 * 1024.0) as i64);
+        }
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)

@@ -204,7 +204,7 @@ impl ReplaySummary {
     }
 }
 
-fn host_port(server: &str) -> Result<(String, std::net::SocketAddr), ReplayError> {
+pub(crate) fn host_port(server: &str) -> Result<(String, std::net::SocketAddr), ReplayError> {
     let host = server
         .trim_end_matches('/')
         .strip_prefix("http://")

@@ -1067,6 +1067,10 @@ impl Live {
                 self.send(json!({
                     "type": "score",
                     "turn_index": reply.turn_index,
+                    // What this connection received, so a client can tell that no audio was
+                    // lost on the way (the load and soak benchmarks compare it with what they
+                    // sent).
+                    "audio_seconds_received": self.signals.clock(Source::Audio),
                     "score": reply.score,
                     "delivery": delivery,
                     "covered_key_points": reply.covered_key_points,
