@@ -30,8 +30,8 @@ server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 60); do curl -s -m 2 "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 1; done
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+"$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $token" \
-  --checks all --max-examples 50 --max-time "$seconds" --workers 1 --seed 42 \
+  --max-examples 50 --max-time "$seconds" --workers 1 --seed 42 \
   --request-timeout 30 --no-color --generation-database none \
   --report json,ndjson --report-dir "$out" | tee "$out/run.txt"

@@ -23,16 +23,23 @@ if (!userId) {
 const SESSION_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 let tokens = {};
 try { tokens = JSON.parse(localStorage.getItem("mianshi.tokens") || "{}") || {}; } catch { tokens = {}; }
+// The sessions started in this browser (their user is this browser's user id); a linked
+// session may belong to someone else's history.
+const ownSessions = () => Object.keys(tokens).filter((id) => (localStorage.getItem("mianshi.own") || "").includes(id));
 function rememberToken(sessionId, token) {
   if (!token) return;
   tokens[sessionId] = token;
+  localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
+}
+function forgetToken(sessionId) {
+  delete tokens[sessionId];
   localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
 }
 // The token for a request: the session's own, or — for this browser's history — any of them
 // (a candidate token lists its own user's sessions).
 function tokenFor(path) {
   // First: this browser's user id holds a UUID too.
-  if (path.startsWith("/api/users/")) return Object.values(tokens).at(-1);
+  if (path.startsWith("/api/users/")) return tokens[ownSessions().at(-1)];
   const id = path.match(SESSION_ID);
   return id ? tokens[id[0]] : undefined;
 }
@@ -148,6 +155,7 @@ function renderStart() {
     try {
       const session = await api("POST", "/api/interview/start", data);
       rememberToken(session.session_id, session.candidate_token);
+      localStorage.setItem("mianshi.own", `${localStorage.getItem("mianshi.own") || ""} ${session.session_id}`.trim());
       // The questions are planned from the résumé, so the candidate checks what was read first.
       if (session.documents && session.documents.profile) {
         current = { screen: "profile", session, language: metadata.language, devices };
@@ -492,12 +500,26 @@ function trend(sessions) {
 }
 
 async function loadHistory(container) {
-  if (!Object.keys(tokens).length) {
+  if (!ownSessions().length) {
     container.append(el("p", { class: "meta" }, t.noHistory));
     return;
   }
   try {
-    const history = await api("GET", `/api/users/${encodeURIComponent(userId)}/history?limit=20`);
+    // Any live token of this browser lists its user's sessions; one whose session was
+    // deleted elsewhere is dropped and the next one tried.
+    let history = null;
+    while (!history && ownSessions().length) {
+      try {
+        history = await api("GET", `/api/users/${encodeURIComponent(userId)}/history?limit=20`);
+      } catch (error) {
+        if (error.code !== "invalid_token") throw error;
+        forgetToken(ownSessions().at(-1));
+      }
+    }
+    if (!history) {
+      container.append(el("p", { class: "meta" }, t.noHistory));
+      return;
+    }
     if (!history.sessions.length) {
       container.append(el("p", { class: "meta" }, t.noHistory));
       return;
@@ -788,6 +810,7 @@ function renderReport() {
     " ",
     el("button", { type: "button", class: "secondary", id: "delete", onclick: async (event) => {
       await api("DELETE", `/api/interview/session/${results.session_id}`);
+      forgetToken(results.session_id);
       event.target.replaceWith(el("span", { role: "status" }, t.deleted));
     } }, t.deleteSession),
     " ",
@@ -841,10 +864,7 @@ async function openInterviewLink() {
     }
     await afterProfile(session, language, devices);
   } catch (error) {
-    if (error.code === "invalid_token") {
-      delete tokens[id];
-      localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
-    }
+    if (error.code === "invalid_token") forgetToken(id);
     showError(main.querySelector("section") || main, error);
   }
 }

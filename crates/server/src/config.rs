@@ -393,6 +393,16 @@ mod tests {
         assert_eq!(config.database_url, "sqlite:///srv/m/mianshi.db");
     }
 
+    /// The documented example is a working configuration, every key of it known.
+    #[test]
+    fn the_example_file_parses_and_resolves() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../mianshi.example.toml");
+        let layer = ConfigLayer::from_toml_file(&path).unwrap();
+        assert_eq!(layer.open_signup, Some(true));
+        assert_eq!(layer.rate_limit_per_minute, Some(600));
+        Config::resolve([layer]).unwrap();
+    }
+
     #[test]
     fn bad_values_are_clear_errors() {
         let err =

@@ -180,6 +180,22 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionPath {
     }
 }
 
+/// Refuses a multipart form with a field this operation does not take: a misspelt field would
+/// otherwise be dropped without a word (422 `validation_failed`, naming it and the known ones).
+pub fn only_known_fields<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+    known: &[&str],
+) -> Result<(), ApiError> {
+    match names.into_iter().find(|n| !known.contains(&n.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(ApiError::Validation(format!(
+            "unknown form field {:?}; this form takes {}",
+            unknown.chars().take(64).collect::<String>(),
+            known.join(", ")
+        ))),
+    }
+}
+
 /// A multipart read error as the API reports it: over the upload limit is 413, anything
 /// else a malformed form.
 pub fn multipart_error(

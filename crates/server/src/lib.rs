@@ -127,11 +127,33 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// What every operation shares and its annotations would repeat: session ids are canonical
-/// lower-case UUIDs (anything else is 400 `invalid_session_id`), and every operation that
-/// takes input can answer 400 for input it cannot read at all.
+/// lower-case UUIDs (anything else is 400 `invalid_session_id`), user ids are 1–128 characters
+/// without control characters, every operation that takes input can answer 400 for input it
+/// cannot read at all, and one with a body 413 and 415. Multipart forms take only the fields
+/// they list (a field name with control characters is not even readable multipart).
 fn document_inputs(openapi: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    use utoipa::openapi::schema::{
+        AdditionalProperties, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+    };
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, Schema};
+    let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            )
+            .build()
+            .into()
+    };
+    if let Some(components) = openapi.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let (true, RefOr::T(Schema::Object(object))) = (name.ends_with("Form"), schema) {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+        }
+    }
     for item in openapi.paths.paths.values_mut() {
         let operations = [
             item.get.as_mut(),
@@ -146,6 +168,18 @@ fn document_inputs(openapi: &mut utoipa::openapi::OpenApi) {
                 let RefOr::T(parameter) = parameter else {
                     continue;
                 };
+                if parameter.name == "user_id"
+                    && parameter.parameter_in == utoipa::openapi::path::ParameterIn::Path
+                {
+                    parameter.schema = Some(RefOr::T(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(128))
+                            .pattern(Some("^[^\\x00-\\x1f\\x7f-\\x9f]*$"))
+                            .into(),
+                    ));
+                }
                 if parameter.name == "session_id" {
                     parameter.schema = Some(RefOr::T(
                         ObjectBuilder::new()
@@ -158,21 +192,21 @@ fn document_inputs(openapi: &mut utoipa::openapi::OpenApi) {
                     ));
                 }
             }
+            let responses = &mut operation.responses.responses;
             if takes_input {
-                operation
-                    .responses
-                    .responses
-                    .entry("400".into())
-                    .or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description("Input that cannot be read: a malformed session id, JSON, query or form")
-                            .content(
-                                "application/json",
-                                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
-                            )
-                            .build()
-                            .into()
-                    });
+                responses.entry("400".into()).or_insert_with(|| {
+                    error("Input that cannot be read: a malformed session id, JSON, query or form")
+                });
+            }
+            if operation.request_body.is_some() {
+                responses
+                    .entry("413".into())
+                    .or_insert_with(|| error("The body is over its limit (`payload_too_large`)"));
+                responses.entry("415".into()).or_insert_with(|| {
+                    error(
+                        "A body of a type this operation does not take (`unsupported_media_type`)",
+                    )
+                });
             }
         }
     }

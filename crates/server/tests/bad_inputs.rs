@@ -328,6 +328,21 @@ fn http_cases(s: &Sessions) -> Vec<Case> {
             error(S::UNPROCESSABLE_ENTITY, "invalid_body"),
         ),
         case(
+            "start form: a misspelt field (`user`)",
+            form(START, Form::new().text("user", "ana")),
+            error(S::UNPROCESSABLE_ENTITY, "validation_failed"),
+        ),
+        case(
+            "transcribe form: a field it does not take",
+            form(
+                TRANSCRIBE,
+                Form::new()
+                    .part("audio_file", Part::bytes(b"RIFF".to_vec()))
+                    .text("model", "large"),
+            ),
+            error(S::UNPROCESSABLE_ENTITY, "validation_failed"),
+        ),
+        case(
             "resume parse: form without a file",
             form(PARSE, Form::new().text("note", "no file here")),
             error(S::UNPROCESSABLE_ENTITY, "validation_failed"),

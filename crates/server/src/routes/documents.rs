@@ -164,6 +164,7 @@ pub async fn parse_documents(
 pub struct ParseRequest {
     /// The résumé as text (plain or Markdown).
     #[serde(alias = "resume_text")]
+    #[schema(required = true, value_type = String, min_length = 1, pattern = "\\S")]
     pub text: Option<String>,
     /// A job description to match the résumé against.
     pub job_description: Option<String>,
@@ -214,7 +215,10 @@ pub async fn parse_resume(
             resume: body.text.map(Upload::Text),
             job: body.job_description.map(Upload::Text),
         },
-        DocumentRequest::Form(form) => form.documents,
+        DocumentRequest::Form(form) => {
+            crate::extract::only_known_fields(form.fields.keys(), &[])?;
+            form.documents
+        }
     };
     if input.resume.is_none() {
         return Err(ApiError::Validation(

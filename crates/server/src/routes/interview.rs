@@ -24,8 +24,10 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct StartRequest {
-    /// Who the session belongs to; `anonymous` if omitted.
+    /// Who the session belongs to; `anonymous` if omitted or blank. At most 128 characters,
+    /// no control characters.
     #[serde(default)]
+    #[schema(max_length = 128, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub user_id: Option<String>,
     /// Free-form data kept with the session, e.g. `{"position": "前端工程师"}`.
     #[serde(default)]
@@ -43,6 +45,7 @@ pub struct StartRequest {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct StartForm {
+    #[schema(max_length = 128, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     user_id: Option<String>,
     /// JSON object, as text.
     metadata: Option<String>,
@@ -70,7 +73,12 @@ pub struct StartResponse {
 
 fn start_request_from_form(form: Form) -> Result<(StartRequest, DocumentInput), ApiError> {
     let mut fields = form.fields;
-    let metadata = match fields.remove("metadata").filter(|m| !m.trim().is_empty()) {
+    crate::extract::only_known_fields(fields.keys(), &["user_id", "metadata"])?;
+    // `null` is how form builders write "no metadata".
+    let metadata = match fields
+        .remove("metadata")
+        .filter(|m| !m.trim().is_empty() && m.trim() != "null")
+    {
         Some(text) => Some(
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).map_err(
                 |err| ApiError::Validation(format!("`metadata` must be a JSON object: {err}")),
@@ -220,12 +228,50 @@ pub async fn delete_session(
     }
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatusUpdate {
     /// Target status: created, in_progress, paused, completed or cancelled (the seed's
-    /// `active`, `pending`, `finished` … are understood too).
+    /// `active`, `pending`, `finished` … are understood too); or in the JSON body.
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
+}
+
+/// The JSON body of a status change (for the docs; the same field may come as `?status=`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StatusBody {
+    /// Target status: created, in_progress, paused, completed or cancelled (the seed's
+    /// `active`, `pending`, `finished` … are understood too).
+    #[schema(schema_with = status_schema)]
+    status: String,
+}
+
+/// Every status name the server understands: the canonical ones and the seed's spellings
+/// (`SessionStatus::parse_lenient`).
+pub(crate) fn status_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([
+            "created",
+            "in_progress",
+            "paused",
+            "completed",
+            "cancelled",
+            "pending",
+            "new",
+            "active",
+            "started",
+            "running",
+            "ongoing",
+            "complete",
+            "finished",
+            "ended",
+            "done",
+            "canceled",
+            "aborted",
+        ]))
+        .build()
 }
 
 /// Change a session's status.
@@ -238,7 +284,7 @@ pub struct StatusUpdate {
     path = "/api/interview/session/{session_id}/status",
     tag = "interview",
     params(("session_id" = uuid::Uuid, Path, description = "Session id (UUID)"), StatusUpdate),
-    request_body(content = Option<StatusUpdate>),
+    request_body(content = StatusBody, description = "The target status; or send none and use `?status=`"),
     responses(
         (status = 200, description = "The session after the change", body = Session),
         (status = 404, description = "No such session", body = ErrorBody),
@@ -337,6 +383,7 @@ pub struct ListQuery {
     /// Only sessions of this user.
     pub user_id: Option<String>,
     /// Only sessions in this status.
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
     /// Page size, 1–200 (default 20).
     #[param(minimum = 1, maximum = 200)]

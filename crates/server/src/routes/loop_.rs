@@ -156,8 +156,9 @@ pub(crate) async fn ask(state: &AppState, id: SessionId) -> Result<QuestionRespo
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnswerRequest {
-    /// The answer, typed or transcribed.
+    /// The answer, typed or transcribed: some non-blank text, at most 20 000 characters.
     #[serde(alias = "answer")]
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub text: String,
 }
 

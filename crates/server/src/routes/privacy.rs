@@ -24,7 +24,13 @@ const MAX_VERSION_CHARS: usize = 32;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
-    /// The version of the consent text shown, e.g. `2026-11`.
+    /// The version of the consent text shown, e.g. `2026-11`: 1–32 characters, not blank,
+    /// no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"
+    )]
     pub version: String,
     pub microphone: bool,
     pub camera: bool,

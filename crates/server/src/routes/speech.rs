@@ -42,6 +42,16 @@ pub struct SpeechForm {
     language: Option<String>,
 }
 
+/// The text fields of each form (besides the recording).
+const SPEECH_FIELDS: &[&str] = &["transcript", "session_id", "language"];
+const TRANSCRIBE_FIELDS: &[&str] = &[
+    "session_id",
+    "language",
+    "beam_size",
+    "prompt",
+    "word_timestamps",
+];
+
 /// An audio upload: the recording and the form's text fields.
 struct AudioForm {
     audio: Bytes,
@@ -60,6 +70,7 @@ impl AudioForm {
 async fn read_audio_form(
     mut form: axum::extract::Multipart,
     limit: usize,
+    known: &[&str],
 ) -> Result<AudioForm, ApiError> {
     let multipart_error = multipart_error(limit);
     let mut audio = None;
@@ -74,6 +85,7 @@ async fn read_audio_form(
             }
         }
     }
+    crate::extract::only_known_fields(fields.keys(), known)?;
     let audio = audio.ok_or_else(|| {
         ApiError::Validation("send the recording as multipart field `audio_file`".into())
     })?;
@@ -106,6 +118,7 @@ pub struct TranscribeForm {
     /// `zh`, `en`, another Whisper language code, or `auto` (the default).
     language: Option<String>,
     /// Beam width for the first decoding pass (1–8; 1 is greedy, the default).
+    #[schema(minimum = 1, maximum = 8)]
     beam_size: Option<u8>,
     /// Names or jargon to expect, which steers spelling.
     prompt: Option<String>,
@@ -132,7 +145,7 @@ pub async fn transcribe(
     ApiMultipart(form): ApiMultipart,
 ) -> Result<Json<TranscriptionResponse>, ApiError> {
     let started = std::time::Instant::now();
-    let form = read_audio_form(form, state.config.upload_limit_bytes()).await?;
+    let form = read_audio_form(form, state.config.upload_limit_bytes(), TRANSCRIBE_FIELDS).await?;
     let beam_size = match form.field("beam_size") {
         None => 1,
         Some(v) => v
@@ -204,7 +217,7 @@ pub async fn analyze_speech_quality(
     State(state): State<AppState>,
     ApiMultipart(form): ApiMultipart,
 ) -> Result<Json<SpeechQuality>, ApiError> {
-    let form = read_audio_form(form, state.config.upload_limit_bytes()).await?;
+    let form = read_audio_form(form, state.config.upload_limit_bytes(), SPEECH_FIELDS).await?;
     let given = form.field("transcript").or_else(|| form.field("text"));
     let audio = form.audio.clone();
     let decoded = state

@@ -43,6 +43,13 @@ pub fn vision_code(err: &VisionError) -> &'static str {
     }
 }
 
+fn mode_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["practice", "screening"]))
+        .build()
+}
+
 /// The multipart form of `/api/ai/analyze-video` (for the docs).
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -54,8 +61,10 @@ pub struct VideoForm {
     #[schema(value_type = Vec<String>, format = Binary)]
     frames: Option<Vec<Vec<u8>>>,
     /// Frames per second to sample from a video, or between the sent frames (0.1–30, 5).
+    #[schema(minimum = 0.1, maximum = 30.0)]
     fps: Option<f64>,
     /// `practice` (default) or `screening` (no facial-expression analysis).
+    #[schema(schema_with = mode_schema)]
     mode: Option<String>,
     session_id: Option<String>,
 }
@@ -119,6 +128,7 @@ async fn read_media_form(
             }
         }
     }
+    crate::extract::only_known_fields(media.fields.keys(), &["fps", "mode", "session_id"])?;
     if media.video.is_none() && media.frames.is_empty() {
         return Err(ApiError::Validation(
             "send a video as multipart field `video_file`, or photos as `frames`".into(),
