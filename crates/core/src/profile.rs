@@ -170,24 +170,49 @@ impl CandidateDocuments {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileEdit {
+    #[schema(max_length = 100, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub name: Option<String>,
     /// Skill names as the candidate writes them ("k8s" becomes Kubernetes).
+    #[schema(schema_with = skill_list_schema::<100>)]
     pub skills: Option<Vec<String>>,
+    #[schema(max_items = 30)]
     pub experience: Option<Vec<ExperienceEdit>>,
+    #[schema(max_items = 30)]
     pub projects: Option<Vec<ProjectEdit>>,
 }
+
+/// Up to `N` names of at most 120 characters without control characters (the edit's limits,
+/// `mianshi_resume::edit`).
+fn skill_list_schema<const N: usize>() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(120))
+                .pattern(Some(NO_CONTROL_CHARACTERS)),
+        )
+        .max_items(Some(N))
+        .build()
+}
+
+/// JSON Schema pattern: no control characters (Unicode Cc), as `char::is_control` tests.
+pub const NO_CONTROL_CHARACTERS: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*$";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExperienceEdit {
+    #[schema(max_length = 120, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub company: Option<String>,
+    #[schema(max_length = 120, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectEdit {
+    #[schema(max_length = 120, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = skill_list_schema::<30>)]
     pub tech: Vec<String>,
 }

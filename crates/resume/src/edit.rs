@@ -31,15 +31,16 @@ fn refuse(field: impl Into<String>, problem: impl Into<String>) -> EditError {
     }
 }
 
-/// Trimmed text, refused when too long or with control characters; `None` when blank.
+/// Trimmed text, refused when too long or with control characters (both as sent, which is
+/// what the API's schema promises); `None` when blank.
 fn clean(field: &str, text: &str, limit: usize) -> Result<Option<String>, EditError> {
-    let text = text.trim();
     if text.chars().count() > limit {
         return Err(refuse(field, format!("longer than {limit} characters")));
     }
     if text.chars().any(char::is_control) {
         return Err(refuse(field, "contains control characters"));
     }
+    let text = text.trim();
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
 

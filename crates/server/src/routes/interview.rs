@@ -74,11 +74,7 @@ pub struct StartResponse {
 fn start_request_from_form(form: Form) -> Result<(StartRequest, DocumentInput), ApiError> {
     let mut fields = form.fields;
     crate::extract::only_known_fields(fields.keys(), &["user_id", "metadata"])?;
-    // `null` is how form builders write "no metadata".
-    let metadata = match fields
-        .remove("metadata")
-        .filter(|m| !m.trim().is_empty() && m.trim() != "null")
-    {
+    let metadata = match fields.remove("metadata").filter(|m| !m.trim().is_empty()) {
         Some(text) => Some(
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text).map_err(
                 |err| ApiError::Validation(format!("`metadata` must be a JSON object: {err}")),
@@ -249,28 +245,38 @@ pub struct StatusBody {
 
 /// Every status name the server understands: the canonical ones and the seed's spellings
 /// (`SessionStatus::parse_lenient`).
+const STATUS_NAMES: [&str; 17] = [
+    "created",
+    "in_progress",
+    "paused",
+    "completed",
+    "cancelled",
+    "pending",
+    "new",
+    "active",
+    "started",
+    "running",
+    "ongoing",
+    "complete",
+    "finished",
+    "ended",
+    "done",
+    "canceled",
+    "aborted",
+];
+
 pub(crate) fn status_schema() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some([
-            "created",
-            "in_progress",
-            "paused",
-            "completed",
-            "cancelled",
-            "pending",
-            "new",
-            "active",
-            "started",
-            "running",
-            "ongoing",
-            "complete",
-            "finished",
-            "ended",
-            "done",
-            "canceled",
-            "aborted",
-        ]))
+        .enum_values(Some(STATUS_NAMES))
+        .build()
+}
+
+/// As [`status_schema`], and the empty value of a filter that is left blank.
+fn status_filter_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(std::iter::once("").chain(STATUS_NAMES)))
         .build()
 }
 
@@ -298,11 +304,16 @@ pub async fn update_status(
     ApiQuery(query): ApiQuery<StatusUpdate>,
     OptionalApiJson(body): OptionalApiJson<StatusUpdate>,
 ) -> Result<Json<Session>, ApiError> {
-    let raw = body
-        .and_then(|b| b.status)
-        .or(query.status)
-        .ok_or_else(|| ApiError::Validation("missing `status`".into()))?;
-    let target = SessionStatus::parse_lenient(&raw).ok_or(ApiError::InvalidStatus(raw))?;
+    // A query value is checked even when the body also names a status: a request that says
+    // two things, one of them nonsense, is refused rather than half-read.
+    let queried = query
+        .status
+        .map(|raw| SessionStatus::parse_lenient(&raw).ok_or(ApiError::InvalidStatus(raw)))
+        .transpose()?;
+    let target = match body.and_then(|b| b.status) {
+        Some(raw) => SessionStatus::parse_lenient(&raw).ok_or(ApiError::InvalidStatus(raw))?,
+        None => queried.ok_or_else(|| ApiError::Validation("missing `status`".into()))?,
+    };
 
     // A concurrent writer can move the status between our read and our write; the store's
     // compare-and-set catches it and we decide again from the fresh state.
@@ -382,8 +393,8 @@ fn page_request(limit: Option<u32>, offset: Option<u64>) -> Result<PageRequest, 
 pub struct ListQuery {
     /// Only sessions of this user.
     pub user_id: Option<String>,
-    /// Only sessions in this status.
-    #[param(schema_with = status_schema)]
+    /// Only sessions in this status (empty: any).
+    #[param(schema_with = status_filter_schema)]
     pub status: Option<String>,
     /// Page size, 1–200 (default 20).
     #[param(minimum = 1, maximum = 200)]

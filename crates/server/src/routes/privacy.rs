@@ -54,10 +54,11 @@ pub async fn record_consent(
     SessionPath(id): SessionPath,
     ApiJson(request): ApiJson<ConsentRequest>,
 ) -> Result<Json<Consent>, ApiError> {
+    // Measured as sent, which is what the schema promises.
     let version = request.version.trim();
     if version.is_empty()
-        || version.chars().count() > MAX_VERSION_CHARS
-        || version.chars().any(char::is_control)
+        || request.version.chars().count() > MAX_VERSION_CHARS
+        || request.version.chars().any(char::is_control)
     {
         return Err(ApiError::Validation(format!(
             "`version` must be 1–{MAX_VERSION_CHARS} characters without control characters"
