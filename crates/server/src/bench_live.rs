@@ -308,6 +308,8 @@ struct AnswerSeen {
     audio_sent: f64,
     audio_received: f64,
     score_seconds: Option<f64>,
+    /// Sending time over the recording's length: above 1 when the node held the client back.
+    real_time_factor: Option<f64>,
     errors: Vec<String>,
 }
 
@@ -468,7 +470,9 @@ pub async fn soak(options: SoakOptions) -> Result<SoakReport, ServerError> {
                             .last()
                             .unwrap_or(0.0);
                         Ok(AnswerSeen {
-                            audio_sent: recording.duration(),
+                            // The audio itself (the camera frames may run a little longer).
+                            audio_sent: recording.audio.len() as f64 / 16_000.0,
+                            real_time_factor: summary.real_time_factor,
                             audio_received: received,
                             score_seconds: summary.answer_to_score_seconds,
                             errors: summary
@@ -592,10 +596,14 @@ fn soak_table(
     out += &format!(
         "audio sent {sent:.1} s, received by the servers {received:.1} s, lost {lost:.2} s\n"
     );
+    let rtf: Vec<f64> = seen.iter().filter_map(|s| s.real_time_factor).collect();
     out += &format!(
-        "answer end → score p50 {} s, p95 {} s\n",
+        "answer end → score p50 {} s, p95 {} s, max {}; real-time factor of sending p50 {}, max {}\n",
         secs(percentile(&scored, 50.0)),
-        secs(percentile(&scored, 95.0))
+        secs(percentile(&scored, 95.0)),
+        secs(scored.iter().copied().reduce(f64::max)),
+        secs(percentile(&rtf, 50.0)),
+        secs(rtf.iter().copied().reduce(f64::max)),
     );
     for failure in failures.iter().take(5) {
         out += &format!("failure: {failure}\n");

@@ -31,12 +31,19 @@ pub enum ClusterError {
     Connect { url: String, message: String },
 }
 
+/// Live events waiting to be published, at most: a slow or absent NATS server costs dropped
+/// events (counted), never a stalled interview or growing memory.
+const EVENT_QUEUE: usize = 4_096;
+
 /// This node's NATS connection and the sessions it holds.
 pub struct Cluster {
     client: async_nats::Client,
     node: String,
     /// Sessions whose claims this node answers, with the task that answers them.
     held: Mutex<HashMap<SessionId, tokio::task::JoinHandle<()>>>,
+    /// Live events for the publisher task.
+    events: tokio::sync::mpsc::Sender<(String, String)>,
+    events_dropped: std::sync::atomic::AtomicU64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -75,10 +82,21 @@ impl Cluster {
                 message: err.to_string(),
             })?;
         tracing::info!(%node, "joined the cluster over NATS");
+        let (events, mut queued) = tokio::sync::mpsc::channel::<(String, String)>(EVENT_QUEUE);
+        let publisher = client.clone();
+        tokio::spawn(async move {
+            while let Some((subject, event)) = queued.recv().await {
+                if let Err(err) = publisher.publish(subject, event.into()).await {
+                    tracing::debug!(%err, "live event not published");
+                }
+            }
+        });
         Ok(Arc::new(Self {
             client,
             node,
             held: Mutex::new(HashMap::new()),
+            events,
+            events_dropped: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 
@@ -89,15 +107,20 @@ impl Cluster {
         )
     }
 
-    /// Publishes one live event (JSON text) for the session's followers. Best effort: a
+    /// Queues one live event (JSON text) for the session's followers. Best effort: a
     /// follower missing an event never holds up the candidate.
-    pub async fn publish_event(&self, id: SessionId, event: &str) {
-        if let Err(err) = self
-            .client
-            .publish(events_subject(id), event.to_owned().into())
-            .await
+    pub fn publish_event(&self, id: SessionId, event: &str) {
+        if self
+            .events
+            .try_send((events_subject(id), event.to_owned()))
+            .is_err()
         {
-            tracing::debug!(session_id = %id, %err, "live event not published");
+            let dropped = 1 + self
+                .events_dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if dropped.is_power_of_two() {
+                tracing::warn!(dropped, "live events not published: NATS is not keeping up");
+            }
         }
     }
 

@@ -87,6 +87,10 @@ pub struct ConfigLayer {
     /// events are published per session [default: none, a single node]
     #[arg(long, env = "MIANSHI_NATS_URL")]
     pub nats_url: Option<String>,
+    /// Days after its last change that a session is deleted with everything kept with it
+    /// (checked hourly) [default: kept until deleted]
+    #[arg(long, env = "MIANSHI_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
 }
 
 impl ConfigLayer {
@@ -114,6 +118,7 @@ impl ConfigLayer {
             allowed_origins: self.allowed_origins.or(lower.allowed_origins),
             rate_limit_per_minute: self.rate_limit_per_minute.or(lower.rate_limit_per_minute),
             nats_url: self.nats_url.or(lower.nats_url),
+            retention_days: self.retention_days.or(lower.retention_days),
         }
     }
 
@@ -180,6 +185,7 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub rate_limit_per_minute: u32,
     pub nats_url: Option<String>,
+    pub retention_days: Option<u32>,
 }
 
 impl fmt::Debug for Config {
@@ -209,6 +215,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             // A NATS URL may carry a user and password too.
             .field("nats", &self.nats_url.as_ref().map(|_| "configured"))
+            .field("retention_days", &self.retention_days)
             .finish()
     }
 }
@@ -263,6 +270,7 @@ impl Config {
                 .unwrap_or_default(),
             rate_limit_per_minute: merged.rate_limit_per_minute.unwrap_or(600),
             nats_url: merged.nats_url.filter(|url| !url.trim().is_empty()),
+            retention_days: merged.retention_days,
         };
         config.validate()?;
         Ok(config)

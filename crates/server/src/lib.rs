@@ -18,6 +18,7 @@ pub mod logging;
 pub mod metrics;
 pub mod models;
 pub mod replay;
+pub mod retention;
 pub mod review_data;
 pub mod routes;
 pub mod semantic;
@@ -395,6 +396,9 @@ impl Server {
             nudges: Arc::new(mianshi_review::Catalogue::built_in()),
             drain: Arc::new(state::Drain::default()),
         };
+        if let Some(days) = state.config.retention_days {
+            retention::spawn(state.store.clone(), days);
+        }
         let drain = (state.drain.clone(), state.config.drain_seconds);
         Ok(Self {
             listener,

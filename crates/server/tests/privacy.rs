@@ -192,3 +192,37 @@ async fn consent_export_and_delete_on_sqlite() {
 async fn consent_export_and_delete_on_postgres() {
     consent_export_and_delete(TestServer::postgres().await).await;
 }
+
+/// The retention period: a sweep deletes the sessions nobody changed since its cutoff, with
+/// everything kept with them, and leaves newer ones alone.
+async fn retention_sweeps_old_sessions(server: TestServer) {
+    use mianshi_store::{SqlStore, StoreOptions};
+    let old = started_and_answered(&server).await;
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let cutoff = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let fresh = started_and_answered(&server).await;
+    let store = SqlStore::connect(server.database_url(), &StoreOptions::default())
+        .await
+        .unwrap();
+    let deleted = mianshi_server::retention::sweep(&store, cutoff)
+        .await
+        .unwrap();
+    assert!(deleted >= 1, "{deleted}");
+    store.close().await;
+    let gone = server.get(&format!("/api/interview/results/{old}")).await;
+    gone.assert_error(StatusCode::NOT_FOUND, "session_not_found");
+    let kept = server.get(&format!("/api/interview/results/{fresh}")).await;
+    assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn retention_sweeps_old_sessions_on_sqlite() {
+    retention_sweeps_old_sessions(TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn retention_sweeps_old_sessions_on_postgres() {
+    retention_sweeps_old_sessions(TestServer::postgres().await).await;
+}

@@ -184,6 +184,14 @@ pub trait Store: Send + Sync + 'static {
     /// the write-ahead log truncated, so the words are gone from the files on disk too.
     async fn delete_session(&self, id: SessionId) -> Result<bool, StoreError>;
 
+    /// Up to `limit` sessions not changed since `cutoff` (oldest first): what a retention
+    /// period deletes.
+    async fn sessions_untouched_since(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<SessionId>, StoreError>;
+
     /// The session a candidate token (by its hash) opens, and the session's user.
     async fn session_for_token(
         &self,

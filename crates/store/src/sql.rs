@@ -641,6 +641,27 @@ impl Store for SqlStore {
         Ok(deleted.rows_affected() > 0)
     }
 
+    async fn sessions_untouched_since(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id FROM sessions WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2",
+        )
+        .bind(to_ms(cutoff))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("session id `{id}`")))
+            })
+            .collect()
+    }
+
     async fn session_for_token(
         &self,
         token_hash: &str,

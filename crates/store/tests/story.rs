@@ -445,6 +445,38 @@ async fn concurrent_appends(store: std::sync::Arc<SqlStore>) {
     assert_eq!(store.list_turns(s.session_id).await.unwrap().len(), 1);
 }
 
+/// Retention: sessions not changed since a moment, oldest first, bounded.
+async fn retention(store: &dyn Store) {
+    let before = Utc::now() - chrono::Duration::milliseconds(5);
+    let old = store
+        .create_session(new_session("retained", "SRE"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let cutoff = Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let new = store
+        .create_session(new_session("retained", "SRE"))
+        .await
+        .unwrap();
+    let expired = store.sessions_untouched_since(cutoff, 1_000).await.unwrap();
+    assert!(expired.contains(&old.session_id));
+    assert!(!expired.contains(&new.session_id));
+    assert!(!store
+        .sessions_untouched_since(before, 1_000)
+        .await
+        .unwrap()
+        .contains(&old.session_id));
+    assert_eq!(
+        store
+            .sessions_untouched_since(Utc::now(), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 /// Credentials: a candidate token opens its one session and dies with it; operator tokens are
 /// found by hash until revoked, and a hash cannot be stored twice.
 async fn tokens(store: &dyn Store) {
@@ -522,6 +554,7 @@ async fn story_on_sqlite() {
         .unwrap();
     story(&store).await;
     tokens(&store).await;
+    retention(&store).await;
     concurrent_appends(std::sync::Arc::new(store)).await;
 }
 
@@ -541,6 +574,7 @@ async fn story_on_postgres() {
         .unwrap();
     story(&store).await;
     tokens(&store).await;
+    retention(&store).await;
     let store = std::sync::Arc::new(store);
     concurrent_appends(store.clone()).await;
     store.close().await;

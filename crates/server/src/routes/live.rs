@@ -65,55 +65,44 @@ impl ParkedAnswers {
     /// parking its answer (up to 2 min), then claims the session and returns the parked
     /// answer.
     async fn connect(&self, id: SessionId) -> Vec<String> {
-        let started = std::time::Instant::now();
-        loop {
-            let claimed = self
-                .connected
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id);
-            let parking = self
-                .parking
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains(&id);
-            let waited = started.elapsed();
-            if claimed
-                || (!parking && waited >= RECONNECT_WAIT_OPEN)
-                || waited >= RECONNECT_WAIT_PARKING
-            {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        self.settle(id, true).await;
         self.take(id)
     }
 
     /// For another node taking the session over: waits, as [`Self::connect`] does, for this
     /// node's connection to end and park its answer, then gives the parked answer away.
     pub(crate) async fn hand_over(&self, id: SessionId) -> Vec<String> {
+        self.settle(id, false).await;
+        self.take(id)
+    }
+
+    /// Waits until no connection of the session is open here (`claim`: then marks this one
+    /// as open) or the waiting limits pass.
+    async fn settle(&self, id: SessionId, claim: bool) {
         let started = std::time::Instant::now();
         loop {
-            let open = self
-                .connected
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains(&id);
+            let free = {
+                let mut connected = self.connected.lock().unwrap_or_else(|e| e.into_inner());
+                if claim {
+                    connected.insert(id)
+                } else {
+                    !connected.contains(&id)
+                }
+            };
             let parking = self
                 .parking
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .contains(&id);
             let waited = started.elapsed();
-            if !open
+            if free
                 || (!parking && waited >= RECONNECT_WAIT_OPEN)
                 || waited >= RECONNECT_WAIT_PARKING
             {
-                break;
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        self.take(id)
     }
 
     fn holds(&self, id: SessionId) -> bool {
@@ -417,7 +406,7 @@ impl Live {
         }
         let text = event.to_string();
         if let Some(cluster) = &self.state.cluster {
-            cluster.publish_event(self.id, &text).await;
+            cluster.publish_event(self.id, &text);
         }
         self.outbox
             .try_send(Message::Text(text.into()))
