@@ -35,8 +35,8 @@ function forgetToken(sessionId) {
   delete tokens[sessionId];
   localStorage.setItem("mianshi.tokens", JSON.stringify(tokens));
 }
-// The token for a request: the session's own, or — for this browser's history — any of them
-// (a candidate token lists its own user's sessions).
+// The token for a request: the session's own, or — for this browser's history — that of its
+// newest own session (a candidate token lists its own user's sessions).
 function tokenFor(path) {
   // First: this browser's user id holds a UUID too.
   if (path.startsWith("/api/users/")) return tokens[ownSessions().at(-1)];
@@ -505,8 +505,8 @@ async function loadHistory(container) {
     return;
   }
   try {
-    // Any live token of this browser lists its user's sessions; one whose session was
-    // deleted elsewhere is dropped and the next one tried.
+    // Any live token of this browser's own sessions lists its user's sessions; one whose
+    // session was deleted elsewhere is dropped and the next one tried.
     let history = null;
     while (!history && ownSessions().length) {
       try {
@@ -835,7 +835,7 @@ uiSelect.addEventListener("change", () => setLanguage(uiSelect.value));
 setLanguage(lang);
 openInterviewLink();
 
-// An interview link (`/app/#session=…&token=…`, made when an operator starts the interview):
+// An interview link (`/#session=…&token=…`, made when an operator starts the interview):
 // keep the token, take it out of the address bar, and continue the session where it stands.
 async function openInterviewLink() {
   const link = new URLSearchParams(location.hash.slice(1));
