@@ -404,6 +404,7 @@ pub async fn replay(
                 on_event(&event);
                 let kind = event["type"].as_str().unwrap_or_default().to_owned();
                 let event_code = event["code"].as_str().unwrap_or_default().to_owned();
+                let ended_by_pause = event["ended_by"] == "pause";
                 let since = |recording_seconds: Option<f64>| {
                     recording_seconds.map(|t| {
                         let closed = started + Duration::from_secs_f64(t / speed);
@@ -421,8 +422,17 @@ pub async fn replay(
                 }
                 summary.events.push(event);
                 match kind.as_str() {
-                    "score" if all_sent.load(std::sync::atomic::Ordering::SeqCst) => scored = true,
-                    "question" | "session.ended" if scored => break,
+                    // A turn the server closed on a pause is not the reply to `answer_end`:
+                    // hanging up then would strand the words after the pause.
+                    "score"
+                        if all_sent.load(std::sync::atomic::Ordering::SeqCst)
+                            && !ended_by_pause =>
+                    {
+                        scored = true
+                    }
+                    "question" if scored => break,
+                    // The interview is over: nothing else will come.
+                    "session.ended" => break,
                     // Everything said was already scored: `answer_end` found nothing new.
                     "error"
                         if event_code == "no_speech"

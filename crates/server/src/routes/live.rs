@@ -320,6 +320,26 @@ enum Control {
     Ping,
 }
 
+/// What closed a turn, as the `score` event says: the client's `answer_end`, the candidate's
+/// pause (`turn_patience`), or the server shutting down. A client waiting for the reply to its
+/// own `answer_end` must not take a pause's score for it.
+#[derive(Debug, Clone, Copy)]
+enum TurnEnd {
+    AnswerEnd,
+    Pause,
+    Shutdown,
+}
+
+impl TurnEnd {
+    fn as_str(self) -> &'static str {
+        match self {
+            TurnEnd::AnswerEnd => "answer_end",
+            TurnEnd::Pause => "pause",
+            TurnEnd::Shutdown => "shutdown",
+        }
+    }
+}
+
 struct Live {
     id: SessionId,
     turn_patience: f64,
@@ -1007,7 +1027,7 @@ impl Live {
             self.hear_out().await?;
         }
         if self.answer.iter().any(|u| !u.trim().is_empty()) {
-            self.finish_turn().await?;
+            self.finish_turn(TurnEnd::Shutdown).await?;
         }
         let _ = self.outbox.try_send(Message::Close(None));
         Ok(())
@@ -1015,7 +1035,7 @@ impl Live {
 
     async fn answer_end(&mut self) -> Result<(), axum::Error> {
         self.hear_out().await?;
-        self.finish_turn().await
+        self.finish_turn(TurnEnd::AnswerEnd).await
     }
 
     /// Transcribes everything heard up to now, the last utterance closed, and sends it.
@@ -1032,7 +1052,7 @@ impl Live {
 
     /// Scores and commits the answer (every utterance since the last turn), then sends the
     /// score and the next question.
-    async fn finish_turn(&mut self) -> Result<(), axum::Error> {
+    async fn finish_turn(&mut self, ended_by: TurnEnd) -> Result<(), axum::Error> {
         let joiner = if self.language.as_deref() == Some("zh") {
             ""
         } else {
@@ -1060,6 +1080,7 @@ impl Live {
                 self.send(json!({
                     "type": "score",
                     "turn_index": reply.turn_index,
+                    "ended_by": ended_by.as_str(),
                     // What this connection received, so a client can tell that no audio was
                     // lost on the way (the load and soak benchmarks compare it with what they
                     // sent).
@@ -1136,7 +1157,7 @@ impl Live {
                 }))
                 .await
             }
-            Ok(Some(StreamEvent::EndOfTurn { .. })) => self.finish_turn().await,
+            Ok(Some(StreamEvent::EndOfTurn { .. })) => self.finish_turn(TurnEnd::Pause).await,
             Err(err) => {
                 let (code, message) = (err.code(), err.to_string());
                 self.error(code, message).await
