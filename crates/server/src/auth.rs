@@ -541,7 +541,6 @@ pub fn document_access(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::security::{
         ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
     };
-    use utoipa::openapi::{Content, Ref, ResponseBuilder};
 
     let components = openapi.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -552,15 +551,7 @@ pub fn document_access(openapi: &mut utoipa::openapi::OpenApi) {
         "query_token",
         SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::new("token"))),
     );
-    let error = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/json",
-                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
-            )
-            .build()
-    };
+    let error = crate::error::documented_error;
     for (template, item) in openapi.paths.paths.iter_mut() {
         let operations = [
             (Method::GET, item.get.as_mut()),
@@ -591,15 +582,14 @@ pub fn document_access(openapi: &mut utoipa::openapi::OpenApi) {
             let responses = &mut operation.responses.responses;
             responses
                 .entry("401".into())
-                .or_insert_with(|| error("No token (`auth_required`) or an unknown, revoked or deleted session's token (`invalid_token`)").into());
+                .or_insert_with(|| error("No token (`auth_required`) or an unknown, revoked or deleted session's token (`invalid_token`)"));
             if access != Access::SignUp {
                 responses.entry("403".into()).or_insert_with(|| {
                     error("The token does not reach this session, user or operation (`forbidden`)")
-                        .into()
                 });
             }
             responses.entry("429".into()).or_insert_with(|| {
-                error("Over the caller's request budget (`rate_limited`); see `Retry-After`").into()
+                error("Over the caller's request budget (`rate_limited`); see `Retry-After`")
             });
         }
     }

@@ -70,13 +70,18 @@ fn secs(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| format!("{v:.2}"))
 }
 
-pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
-    let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
-    let clip_dir = dir.path().to_owned();
-    let clip = options.clip.clone();
-    let camera_fps = options.camera_fps;
-    let recording = tokio::task::spawn_blocking(move || -> Result<Recording, ServerError> {
-        for name in MODELS {
+/// Fetches `models`, then opens `clip` (or builds the demo answer in `dir`) with camera frames
+/// at `camera_fps` (none at 0).
+async fn load_recording(
+    models: &[&'static str],
+    clip: Option<PathBuf>,
+    camera_fps: f64,
+    dir: &std::path::Path,
+) -> Result<Recording, ServerError> {
+    let models = models.to_vec();
+    let clip_dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || -> Result<Recording, ServerError> {
+        for name in models {
             mianshi_models::fetch_into_user_cache(name).map_err(err)?;
         }
         let path = match clip {
@@ -95,7 +100,18 @@ pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
         Ok(recording)
     })
     .await
-    .map_err(err)??;
+    .map_err(err)?
+}
+
+pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
+    let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
+    let recording = load_recording(
+        &MODELS,
+        options.clip.clone(),
+        options.camera_fps,
+        dir.path(),
+    )
+    .await?;
     let times = (options.duration / recording.duration()).ceil().max(1.0) as usize;
     let recording = std::sync::Arc::new(recording.repeated(times));
 
@@ -182,7 +198,7 @@ pub async fn live(options: LiveBenchOptions) -> Result<String, ServerError> {
         if recording.frames.is_empty() {
             String::new()
         } else {
-            format!(" + camera {camera_fps:.0} fps, analysed at 5 fps")
+            format!(" + camera {:.0} fps, analysed at 5 fps", options.camera_fps)
         },
         options.server.as_deref().unwrap_or("local server"),
     );
@@ -351,29 +367,14 @@ fn soak_session(server: &str, n: usize) -> Result<(String, String), String> {
 /// the first is a move between nodes), while each node's memory is read every 10 s.
 pub async fn soak(options: SoakOptions) -> Result<SoakReport, ServerError> {
     let dir = tempfile::tempdir().map_err(ServerError::Serve)?;
-    let clip_dir = dir.path().to_owned();
-    let (clip, camera_fps) = (options.clip.clone(), options.camera_fps);
-    let recording = tokio::task::spawn_blocking(move || -> Result<Recording, ServerError> {
-        for name in ["speech-test-clips", "vision-test-webcam"] {
-            mianshi_models::fetch_into_user_cache(name).map_err(err)?;
-        }
-        let path = match clip {
-            Some(path) => path,
-            None => demo_clip(
-                &mianshi_models::fetch_into_user_cache("vision-test-webcam").map_err(err)?,
-                &mianshi_models::fetch_into_user_cache("speech-test-clips").map_err(err)?,
-                &clip_dir,
-            )
-            .map_err(err)?,
-        };
-        let mut recording = Recording::open(&path, camera_fps.max(1.0)).map_err(err)?;
-        if camera_fps <= 0.0 {
-            recording.frames.clear();
-        }
-        Ok(recording)
-    })
-    .await
-    .map_err(err)??;
+    // The nodes load their own models; this side needs only the recordings.
+    let recording = load_recording(
+        &["speech-test-clips", "vision-test-webcam"],
+        options.clip.clone(),
+        options.camera_fps,
+        dir.path(),
+    )
+    .await?;
     let recording = std::sync::Arc::new(recording);
     let servers = std::sync::Arc::new(options.servers.clone());
     let deadline = Instant::now() + Duration::from_secs_f64(options.minutes * 60.0);

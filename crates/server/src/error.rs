@@ -101,6 +101,22 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
+/// An OpenAPI response with the error envelope, for answers added to the document in bulk
+/// (the access table's 401/403/429, the inputs' 400/413/415).
+pub(crate) fn documented_error(
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Content, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+        )
+        .build()
+        .into()
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {

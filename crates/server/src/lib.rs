@@ -136,17 +136,8 @@ fn document_inputs(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{
         AdditionalProperties, KnownFormat, ObjectBuilder, SchemaFormat, Type,
     };
-    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, Schema};
-    let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/json",
-                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
-            )
-            .build()
-            .into()
-    };
+    use utoipa::openapi::{RefOr, Schema};
+    let error = error::documented_error;
     if let Some(components) = openapi.components.as_mut() {
         for (name, schema) in components.schemas.iter_mut() {
             if let (true, RefOr::T(Schema::Object(object))) = (name.ends_with("Form"), schema) {
